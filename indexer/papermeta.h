@@ -1,0 +1,41 @@
+/* papermeta.h - paper metadata from outside the list, and merging it in.
+ *
+ * Two sources fill it: JSON-lines files (awindex --abstracts; both the shape
+ * of shared/data/arxiv-abstracts.jsonl and arXiv's metadata-snapshot shape,
+ * "abstract" or "summary") and the arXiv API (arxiv.h).  The list stays
+ * authoritative for title and sections; the metadata brings the abstract,
+ * the full author list (lists stop at ten), categories and the published
+ * date.
+ */
+#ifndef AWS_PAPERMETA_H
+#define AWS_PAPERMETA_H
+
+#include <stdio.h>
+
+#include "entry.h"
+
+typedef struct aws_paper_meta {
+    char *id;              /* normalised arXiv id, no version */
+    char *title;
+    aws_strv_t authors;
+    char *abstract;        /* white space normalised */
+    aws_strv_t categories;
+    char *published;       /* YYYY-MM-DD, or NULL */
+    int version;           /* latest version seen, 0: unknown */
+    int incomplete;        /* the source marked the abstract incomplete */
+} aws_paper_meta_t;
+
+void aws_paper_meta_clear(aws_paper_meta_t *m);
+
+/* Copies what M knows into the paper entry E: the abstract, the author list
+ * when M's is longer, categories, published date and the year from it when
+ * E has none.  Title and sections are left alone.  Returns 0, or -1 when out
+ * of memory. */
+int aws_entry_apply_meta(aws_entry_t *e, const aws_paper_meta_t *m);
+
+/* Parses one JSON object (LEN bytes of LINE) into *OUT.  Returns 0, or -1
+ * with a one-line reason in ERRBUF (no file or line: the caller adds them). */
+int aws_paper_meta_from_json(const char *line, size_t len, aws_paper_meta_t *out,
+                             char *errbuf, size_t errlen);
+
+#endif /* AWS_PAPERMETA_H */

@@ -1,0 +1,40 @@
+#!/bin/sh
+# deps.sh - install the Debian 12 packages that building and testing awsearch need.
+#
+# Idempotent: packages already present are left alone and apt is only called
+# when something is missing.  Run as root (or through sudo).
+set -eu
+
+PKGS="build-essential cmake pkg-config clang \
+libxapian-dev xapian-tools \
+libuv1-dev libmsgpack-dev libcmocka-dev \
+libcurl4-openssl-dev libxml2-dev libjansson-dev \
+python3 python3-msgpack"
+
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO=sudo
+    else
+        echo "deps.sh: missing packages:$missing (run as root to install them)" >&2
+        exit 1
+    fi
+else
+    SUDO=
+fi
+
+echo "deps.sh: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,1 @@
+# arxiv integration tests.

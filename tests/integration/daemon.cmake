@@ -1,0 +1,1 @@
+# daemon integration tests.
