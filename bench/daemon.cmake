@@ -1,0 +1,1 @@
+# bench/daemon.cmake
