@@ -1,1 +1,29 @@
-# indexer/arxiv.cmake
+# indexer/arxiv.cmake - aws_arxiv: abstracts from the arXiv API (issue 5).
+#
+# The Atom parser, the on-disk cache and the fetch loop, with their unit
+# tests and the Atom fuzz target.  aws_paper_meta_t and its clear function
+# come from aws_papermeta (awindex.cmake).  test_arxiv_fetch starts
+# tests/integration/mock_arxiv.py on loopback, so it needs python3 on PATH.
+add_library(aws_arxiv STATIC
+  ${CMAKE_CURRENT_SOURCE_DIR}/atom.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/arxiv_cache.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/arxiv.c)
+target_include_directories(aws_arxiv PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(aws_arxiv PUBLIC aws_papermeta aws_list aws_common
+  PRIVATE PkgConfig::CURL PkgConfig::LIBXML2 PkgConfig::JANSSON)
+
+if(AWS_BUILD_TESTS)
+  aws_add_unit_test(test_atom
+    SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_atom.c
+    LIBS aws_arxiv)
+  aws_add_unit_test(test_arxiv_cache
+    SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_arxiv_cache.c
+    LIBS aws_arxiv)
+  aws_add_unit_test(test_arxiv_fetch
+    SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_arxiv_fetch.c
+    LIBS aws_arxiv PkgConfig::CURL PkgConfig::JANSSON)
+  aws_add_fuzz_target(fuzz_atom
+    SOURCES ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_atom.c
+    LIBS aws_arxiv
+    CORPUS ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/atom)
+endif()

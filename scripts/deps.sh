@@ -1,15 +1,22 @@
 #!/bin/sh
 # deps.sh - install the Debian 12 packages that building and testing awsearch need.
 #
+#   scripts/deps.sh          what building and running need
+#   scripts/deps.sh --test   that, and what the test suite needs too
+#
 # Idempotent: packages already present are left alone and apt is only called
 # when something is missing.  Run as root (or through sudo).
 set -eu
 
-PKGS="build-essential cmake pkg-config clang \
-libxapian-dev xapian-tools \
-libuv1-dev libmsgpack-dev libcmocka-dev \
-libcurl4-openssl-dev libxml2-dev libjansson-dev \
-python3 python3-msgpack"
+PKGS="build-essential cmake pkg-config \
+libxapian-dev libuv1-dev libmsgpack-dev \
+libcurl4-openssl-dev libxml2-dev libjansson-dev"
+if [ "${1:-}" = "--test" ]; then
+    # cmocka for the unit tests; xapian-tools (xapian-delve) and
+    # python3-msgpack as implementations we did not write; neovim for the
+    # editor tests; clang for the libFuzzer build.
+    PKGS="$PKGS libcmocka-dev xapian-tools python3 python3-msgpack neovim clang"
+fi
 
 missing=""
 for p in $PKGS; do

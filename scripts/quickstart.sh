@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 ./scripts/deps.sh
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAWS_BUILD_TESTS=OFF -DAWS_BUILD_BENCH=OFF >/dev/null
 cmake --build build -j"$jobs" --target awindex awsearchd awsearch >/dev/null
 
 ./build/bin/awindex

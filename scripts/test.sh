@@ -6,7 +6,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-./scripts/deps.sh
+./scripts/deps.sh --test
 
 jobs=$(nproc 2>/dev/null || echo 2)
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}"
@@ -22,5 +22,5 @@ run() {
     ctest --test-dir "$dir" --output-on-failure -j"$jobs" --timeout 300
 }
 
-run build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-run build-asan -DCMAKE_BUILD_TYPE=Debug -DAWS_SANITIZE=ON -DAWS_BUILD_BENCH=OFF
+run build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAWS_BUILD_TESTS=ON -DAWS_BUILD_BENCH=ON
+run build-asan -DCMAKE_BUILD_TYPE=Debug -DAWS_SANITIZE=ON -DAWS_BUILD_TESTS=ON -DAWS_BUILD_BENCH=OFF

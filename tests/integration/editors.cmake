@@ -1,0 +1,1 @@
+# editors and related-papers integration tests.
