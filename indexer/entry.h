@@ -38,7 +38,9 @@ typedef struct aws_entry {
     aws_strv_t authors;
     char *abstract;          /* papers: from arXiv; else the description; may be NULL */
     aws_strv_t sections;     /* every "##" heading the item appears under */
-    aws_strv_t subsections;  /* every "###" heading, in the same order */
+    aws_strv_t subsections;  /* parallel to sections: the "###" heading of
+                              * that listing, "" when it had none (the
+                              * stored form drops the "" ones) */
     aws_strv_t categories;   /* arXiv categories, when known */
     int year;                /* 0: unknown */
     long citations;          /* -1: unknown */

@@ -1,11 +1,28 @@
 /* listparse.h - parse an awesome-list Markdown file into entries.
  *
  * The parser reads the whole file from memory; it has no I/O of its own
- * beyond aws_list_parse_file's read.  Items are "- " lines (with the lines
- * that continue them: hard-wrapped titles, the tab-indented author line,
- * further link lines) under "##" sections and "###" subsections; the table
- * of contents before the first "##" is skipped.  Mojibake is repaired
- * (see mojibake.h) before anything else looks at the text.
+ * beyond aws_list_parse_file's read.  Each line is first repaired
+ * (mojibake.h: UTF-8 read as Mac Roman is turned back; invalid bytes and
+ * NULs become U+FFFD and are reported with their byte offset).  Then:
+ *
+ *  - "#" is the list's title, "##" a section, "###" (and deeper) a
+ *    subsection; a "##" clears the subsection.  Trailing blanks and
+ *    backslash escapes ("\&") are not part of the names.
+ *  - Before the first "##", bullet lines that only link to an in-page
+ *    anchor ("- [Pretrain](#pretrain)", at any indent) are the table of
+ *    contents and are passed over; they are not items.
+ *  - Every other line starting with "- ", "-[", "* " or "+ " (or a bare
+ *    "-") starts an item, which runs to the next such line, heading or rule
+ *    ("---").  The item is read by listitem.c: a paper ("**Title**, `arXiv,
+ *    ID`, [arxiv](..), [pdf](..), cication: [**N**](..)" with the author
+ *    line and link lines after it), a repository ("[**name**](github URL)")
+ *    or a plain link ("[Title](url)").
+ *  - An item that cannot be read is skipped and reported (skipped=1) with
+ *    "FILE:LINE: why"; an anchor-only item after the first "##" is one of
+ *    those.  So n_items == entries made + n_duplicates + skipped problems,
+ *    always.  Warnings (skipped=0): repaired mojibake (once per file),
+ *    invalid bytes, stray text inside or outside items, link text with
+ *    unbalanced brackets.
  */
 #ifndef AWS_LISTPARSE_H
 #define AWS_LISTPARSE_H

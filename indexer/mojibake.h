@@ -1,10 +1,13 @@
 /* mojibake.h - repair UTF-8 text that was decoded as Mac Roman and encoded
  * as UTF-8 again ("Fran√ßois" -> "François", "¬∑" -> "·").
  *
- * Repair is exact and conservative: a run of characters is rewritten only
- * when every character of it maps back to a Mac Roman byte and those bytes
- * form valid UTF-8 holding at least one non-ASCII character.  Text that is
- * already correct UTF-8 (accents, CJK, emoji) is never touched.
+ * Repair is exact and conservative, and works line by line: a maximal run
+ * of characters is rewritten only when every character of it maps back to
+ * a Mac Roman byte (the table in macroman.c) and those bytes are valid
+ * multi-byte UTF-8 from first to last.  A run that real punctuation could
+ * form ("“É", "l’é") needs more evidence on its line; mojibake.c explains
+ * the rule.  Text that is already correct UTF-8 (accents, CJK, emoji) is
+ * never touched.
  */
 #ifndef AWS_MOJIBAKE_H
 #define AWS_MOJIBAKE_H
