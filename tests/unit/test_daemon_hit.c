@@ -1,0 +1,222 @@
+/* test_daemon_hit.c - SPEC.md `hit` maps built from stored entries.
+ *
+ * A hit takes eight fields from the document's stored form and three from
+ * the shim's result.  The cases give aws_hit_pack a hand-made awx_hit_t (no
+ * database) and read the packed map back with msgpack-c.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <msgpack.h>
+
+#include "hit.h"
+#include "proto.h"
+
+static void pack_s(msgpack_packer *pk, const char *s)
+{
+    msgpack_pack_str(pk, strlen(s));
+    msgpack_pack_str_body(pk, s, strlen(s));
+}
+
+/* A full stored entry, as the indexer writes it. */
+static void pack_full_entry(msgpack_sbuffer *sb)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 10);
+    pack_s(&pk, "id");
+    pack_s(&pk, "2401.04088");
+    pack_s(&pk, "kind");
+    pack_s(&pk, "paper");
+    pack_s(&pk, "title");
+    pack_s(&pk, "Mixtral of Experts");
+    pack_s(&pk, "authors");
+    msgpack_pack_array(&pk, 2);
+    pack_s(&pk, "Albert Q. Jiang");
+    pack_s(&pk, "Alexandre Sablayrolles");
+    pack_s(&pk, "year");
+    msgpack_pack_int(&pk, 2024);
+    pack_s(&pk, "section");
+    pack_s(&pk, "Mixture of Experts");
+    pack_s(&pk, "url");
+    pack_s(&pk, "https://arxiv.org/abs/2401.04088");
+    pack_s(&pk, "citations");
+    msgpack_pack_int(&pk, 912);
+    pack_s(&pk, "abstract");
+    pack_s(&pk, "We introduce Mixtral 8x7B.");
+    pack_s(&pk, "links");
+    msgpack_pack_array(&pk, 0);
+}
+
+/* Packs HIT, checks the return code and unpacks the result into U. */
+static void pack_and_read(const awx_hit_t *hit, msgpack_sbuffer *out,
+                          msgpack_unpacked *u)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+    assert_int_equal(aws_hit_pack(&pk, hit), 0);
+    size_t off = 0;
+    msgpack_unpacked_init(u);
+    assert_int_equal(msgpack_unpack_next(u, out->data, out->size, &off),
+                     MSGPACK_UNPACK_SUCCESS);
+    assert_int_equal(off, out->size);
+    assert_int_equal(u->data.type, MSGPACK_OBJECT_MAP);
+    assert_int_equal(u->data.via.map.size, AWS_HIT_KEYS);
+}
+
+static void assert_str(const msgpack_object *map, const char *key,
+                       const char *want)
+{
+    const msgpack_object *o = aws_obj_get(map, key);
+    assert_non_null(o);
+    assert_int_equal(o->type, MSGPACK_OBJECT_STR);
+    assert_int_equal(o->via.str.size, strlen(want));
+    assert_memory_equal(o->via.str.ptr, want, strlen(want));
+}
+
+static void assert_uint(const msgpack_object *map, const char *key, uint64_t want)
+{
+    const msgpack_object *o = aws_obj_get(map, key);
+    assert_non_null(o);
+    assert_int_equal(o->type, MSGPACK_OBJECT_POSITIVE_INTEGER);
+    assert_int_equal(o->via.u64, want);
+}
+
+static void assert_nil(const msgpack_object *map, const char *key)
+{
+    const msgpack_object *o = aws_obj_get(map, key);
+    assert_non_null(o);
+    assert_int_equal(o->type, MSGPACK_OBJECT_NIL);
+}
+
+static void test_full_hit(void **state)
+{
+    (void)state;
+    msgpack_sbuffer data, out;
+    msgpack_sbuffer_init(&data);
+    msgpack_sbuffer_init(&out);
+    pack_full_entry(&data);
+    static const awx_span_t spans[] = {{0, 7}, {11, 7}};
+    awx_hit_t hit = {
+        .docid = 3, .percent = 87, .weight = 12.5,
+        .data = data.data, .data_len = data.size,
+        .snippet = "Mixture of Experts layers", .highlights = spans,
+        .n_highlights = 2,
+    };
+    msgpack_unpacked u;
+    pack_and_read(&hit, &out, &u);
+    const msgpack_object *m = &u.data;
+
+    assert_str(m, "id", "2401.04088");
+    assert_str(m, "kind", "paper");
+    assert_str(m, "title", "Mixtral of Experts");
+    assert_str(m, "section", "Mixture of Experts");
+    assert_str(m, "url", "https://arxiv.org/abs/2401.04088");
+    assert_str(m, "snippet", "Mixture of Experts layers");
+    assert_uint(m, "year", 2024);
+    assert_uint(m, "citations", 912);
+    assert_uint(m, "score", 87);
+    const msgpack_object *a = aws_obj_get(m, "authors");
+    assert_non_null(a);
+    assert_int_equal(a->type, MSGPACK_OBJECT_ARRAY);
+    assert_int_equal(a->via.array.size, 2);
+    /* Fields a hit does not carry stay out of it. */
+    assert_null(aws_obj_get(m, "abstract"));
+    assert_null(aws_obj_get(m, "links"));
+
+    const msgpack_object *h = aws_obj_get(m, "highlights");
+    assert_non_null(h);
+    assert_int_equal(h->type, MSGPACK_OBJECT_ARRAY);
+    assert_int_equal(h->via.array.size, 2);
+    const msgpack_object *second = &h->via.array.ptr[1];
+    assert_int_equal(second->type, MSGPACK_OBJECT_ARRAY);
+    assert_int_equal(second->via.array.size, 2);
+    assert_int_equal(second->via.array.ptr[0].via.u64, 11);
+    assert_int_equal(second->via.array.ptr[1].via.u64, 7);
+
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&out);
+    msgpack_sbuffer_destroy(&data);
+}
+
+static void test_missing_fields_are_nil(void **state)
+{
+    (void)state;
+    msgpack_sbuffer data, out;
+    msgpack_sbuffer_init(&data);
+    msgpack_sbuffer_init(&out);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &data, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+    pack_s(&pk, "id");
+    pack_s(&pk, "huggingface/transformers");
+    pack_s(&pk, "kind");
+    pack_s(&pk, "repo");
+    pack_s(&pk, "year");
+    msgpack_pack_nil(&pk);
+
+    /* Spans without a snippet mean nothing and are dropped. */
+    static const awx_span_t spans[] = {{0, 3}};
+    awx_hit_t hit = {.percent = 100, .data = data.data, .data_len = data.size,
+                     .snippet = NULL, .highlights = spans, .n_highlights = 1};
+    msgpack_unpacked u;
+    pack_and_read(&hit, &out, &u);
+    const msgpack_object *m = &u.data;
+    assert_str(m, "id", "huggingface/transformers");
+    assert_str(m, "kind", "repo");
+    assert_nil(m, "title");
+    assert_nil(m, "authors");
+    assert_nil(m, "year");
+    assert_nil(m, "section");
+    assert_nil(m, "url");
+    assert_nil(m, "citations");
+    assert_nil(m, "snippet");
+    assert_uint(m, "score", 100);
+    const msgpack_object *h = aws_obj_get(m, "highlights");
+    assert_non_null(h);
+    assert_int_equal(h->type, MSGPACK_OBJECT_ARRAY);
+    assert_int_equal(h->via.array.size, 0);
+
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&out);
+    msgpack_sbuffer_destroy(&data);
+}
+
+static void test_damaged_stored_form(void **state)
+{
+    (void)state;
+    msgpack_sbuffer out;
+    msgpack_sbuffer_init(&out);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &out, msgpack_sbuffer_write);
+
+    /* Not msgpack at all, an array instead of a map, a map followed by
+     * stray bytes, and nothing: each is refused before anything is packed. */
+    static const char garbage[] = "\xc1\xc1\xc1";
+    static const char array[] = "\x92\x01\x02";
+    static const char trailing[] = "\x81\xa2id\xa1x\x00";
+    const struct { const char *p; size_t n; } cases[] = {
+        {garbage, 3}, {array, 3}, {trailing, 7}, {"", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        awx_hit_t hit = {.data = cases[i].p, .data_len = cases[i].n};
+        assert_int_equal(aws_hit_pack(&pk, &hit), -1);
+        assert_int_equal(out.size, 0);
+    }
+    msgpack_sbuffer_destroy(&out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full_hit),
+        cmocka_unit_test(test_missing_fields_are_nil),
+        cmocka_unit_test(test_damaged_stored_form),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
