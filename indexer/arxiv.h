@@ -39,7 +39,9 @@ typedef struct aws_arxiv_opts {
                                  0: 4 (backoff: 2, 4, 8... times the interval,
                                  or Retry-After when longer) */
     int progress;             /* 1: draw progress on stderr */
-    volatile sig_atomic_t *stop; /* set by a signal handler: stop after the current request */
+    volatile sig_atomic_t *stop; /* set by a signal handler: end the request in
+                                    flight (within about a second) and send no
+                                    more; what was fetched is kept */
 } aws_arxiv_opts_t;
 
 /* The interval defaults and the environment variable that overrides it

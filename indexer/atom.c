@@ -8,6 +8,7 @@
 #include "atom.h"
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,15 +334,24 @@ static void quiet(void *ctx, const char *msg, ...)
     (void)msg;
 }
 
-/* Writes "line LINE: WHY" (WHY may name THING) into ERRBUF. */
-static void say(char *errbuf, size_t errlen, int line, const char *why,
-                const char *thing)
+/* Writes "line LINE: " and the printf-style FMT into ERRBUF. */
+static void say(char *errbuf, size_t errlen, int line, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+static void say(char *errbuf, size_t errlen, int line, const char *fmt, ...)
 {
     if (errbuf == NULL || errlen == 0)
         return;
     int n = snprintf(errbuf, errlen, "line %d: ", line);
-    if (n >= 0 && (size_t)n < errlen)
-        snprintf(errbuf + n, errlen - (size_t)n, why, thing);
+    if (n < 0 || (size_t)n >= errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errbuf + n, errlen - (size_t)n, fmt, ap);
+    va_end(ap);
 }
 
 int aws_atom_parse(const char *buf, size_t len, aws_atom_feed_t *feed,
@@ -349,7 +359,7 @@ int aws_atom_parse(const char *buf, size_t len, aws_atom_feed_t *feed,
 {
     memset(feed, 0, sizeof *feed);
     if (len > INT_MAX) {
-        say(errbuf, errlen, 0, "response of %s bytes too large to parse", ">2 GiB");
+        say(errbuf, errlen, 0, "a response of %zu bytes is too large to parse", len);
         return -1;
     }
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
@@ -388,8 +398,7 @@ int aws_atom_parse(const char *buf, size_t len, aws_atom_feed_t *feed,
             root != NULL ? (const char *)root->name : "");
         rc = -1;
     } else if (doc->intSubset != NULL || doc->extSubset != NULL) {
-        say(errbuf, errlen, 1, "the response has a %s, which arXiv never sends",
-            "DOCTYPE");
+        say(errbuf, errlen, 1, "the response has a DOCTYPE, which arXiv never sends");
         rc = -1;
     }
     size_t index = 0;

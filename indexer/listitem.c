@@ -326,53 +326,6 @@ static int parse_paper_head(item_t *it, const char *s, size_t len)
     return e->id == NULL ? -1 : 0;
 }
 
-static size_t count_char(const char *s, size_t len, char c)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        n += s[i] == c;
-    return n;
-}
-
-/* Reads "[text](url)" when the text's brackets do not balance ("[[a](u)",
- * "[a]](u)"): the text runs to the first "](" and loses the unmatched
- * brackets at its ends.  Returns the bytes used, or 0. */
-static size_t loose_link(const char *s, size_t len, aws__link_t *lk)
-{
-    const char *close = find(s, len, "](", 2);
-    if (close == NULL)
-        return 0;
-    const char *label = s + 1;
-    size_t llen = (size_t)(close - label);
-    while (llen > 0 && label[0] == '['
-           && count_char(label, llen, '[') > count_char(label, llen, ']'))
-        label++, llen--;
-    while (llen > 0 && label[llen - 1] == ']'
-           && count_char(label, llen, ']') > count_char(label, llen, '['))
-        llen--;
-    const char *url = close + 2;
-    size_t rest = len - (size_t)(url - s);
-    int depth = 1;
-    size_t i = 0;
-    for (; i < rest; i++) {
-        if (url[i] == '(')
-            depth++;
-        else if (url[i] == ')' && --depth == 0)
-            break;
-    }
-    if (i >= rest)
-        return 0;
-    size_t ulen = 0;
-    while (ulen < i && url[ulen] != ' ')
-        ulen++;
-    lk->label = label;
-    lk->label_len = llen;
-    lk->url = url;
-    lk->url_len = ulen;
-    lk->image = false;
-    return (size_t)(url - s) + i + 1;
-}
-
 /* Reads "[**name**](url) - owner ![Star](...)" or "[Title](url)" (S points
  * at the '['). */
 static int parse_link_head(item_t *it, const char *s, size_t len)
@@ -381,7 +334,7 @@ static int parse_link_head(item_t *it, const char *s, size_t len)
     aws__link_t lk;
     size_t n = aws__link_parse(s, len, &lk);
     if (n == 0) {
-        n = loose_link(s, len, &lk);
+        n = aws__link_parse_loose(s, len, &lk);
         if (n == 0)
             return skip_item(it, "link item: broken link (no closing ] or ))", s, len);
         if (aws__list_problem(it->ctx->list, it->ctx->name, it->lineno, 0,
@@ -535,7 +488,7 @@ static bool head_open(const char *s, size_t len)
     if (starts(s, len, "**"))
         return find(s + 2, len - 2, "**", 2) == NULL;
     if (starts(s, len, "[") || starts(s, len, "!["))
-        return aws__link_parse(s, len, &lk) == 0 && loose_link(s, len, &lk) == 0;
+        return aws__link_parse(s, len, &lk) == 0 && aws__link_parse_loose(s, len, &lk) == 0;
     return false;
 }
 

@@ -60,4 +60,10 @@ typedef struct aws__link {
  * 0 when S holds no complete link there. */
 size_t aws__link_parse(const char *s, size_t len, aws__link_t *link);
 
+/* Reads "[text](url)" at S[0] when the text's brackets do not balance
+ * ("[[a](u)", "[a]](u)"), which aws__link_parse refuses: the text runs to
+ * the first "](" and loses the unmatched brackets at its ends.  Returns the
+ * bytes consumed, or 0. */
+size_t aws__link_parse_loose(const char *s, size_t len, aws__link_t *link);
+
 #endif /* AWS_LISTITEM_H */

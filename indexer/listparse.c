@@ -185,9 +185,10 @@ static int buf_put(lines_t *ls, const char *s, size_t n)
 }
 
 /* Splits TEXT into repaired lines, reporting invalid bytes and, once per
- * file, the mojibake repaired. */
+ * file, the mojibake repaired.  TEXT starts BASE bytes into the file (past
+ * a byte order mark), which the byte offsets in problems count. */
 static int split_lines(aws_list_t *list, const char *name, const char *text, size_t len,
-                       lines_t *ls)
+                       size_t base, lines_t *ls)
 {
     size_t repaired_lines = 0;
     int first_repaired = 0;
@@ -237,7 +238,7 @@ static int split_lines(aws_list_t *list, const char *name, const char *text, siz
                 && aws__list_problem(list, name, lineno, 0,
                                      "%zu byte(s) of invalid UTF-8 (or NUL) replaced with U+FFFD "
                                      "(first at byte offset %zu)",
-                                     st.invalid, start + st.first_invalid_offset) != 0)
+                                     st.invalid, base + start + st.first_invalid_offset) != 0)
                 return -1;
             if (st.repaired > 0 && repaired_lines++ == 0)
                 first_repaired = lineno;
@@ -415,12 +416,9 @@ static int parse_lines(aws_list_t *list, const char *name, const lines_t *ls)
 int aws_list_parse(aws_list_t *list, const char *name, const char *text, size_t len)
 {
     /* A byte order mark would hide a heading on the first line. */
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
-        text += 3;
-        len -= 3;
-    }
+    size_t bom = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     lines_t ls = {NULL, 0, 0, NULL, 0, 0};
-    int rc = split_lines(list, name, text, len, &ls);
+    int rc = split_lines(list, name, text + bom, len - bom, bom, &ls);
     if (rc == 0)
         rc = parse_lines(list, name, &ls);
     free(ls.v);
@@ -435,6 +433,7 @@ int aws_list_parse_file(aws_list_t *list, const char *path)
         return -2;
     size_t cap = 65536, len = 0;
     char *buf = malloc(cap);
+    int err = 0;
     while (buf != NULL) {
         if (len == cap) {
             char *nb = realloc(buf, cap * 2);
@@ -446,17 +445,22 @@ int aws_list_parse_file(aws_list_t *list, const char *path)
             buf = nb;
             cap *= 2;
         }
+        /* errno is only meaningful right after the read that failed (a
+         * folder gives EISDIR here); fclose may change it. */
+        errno = 0;
         size_t n = fread(buf + len, 1, cap - len, f);
-        if (n == 0)
+        if (n == 0) {
+            if (ferror(f))
+                err = errno != 0 ? errno : EIO;
             break;
+        }
         len += n;
     }
     if (buf == NULL) {
         fclose(f);
         return -1;
     }
-    if (ferror(f)) {
-        int err = errno ? errno : EIO;
+    if (err != 0) {
         free(buf);
         fclose(f);
         errno = err;

@@ -168,13 +168,14 @@ def test_bad_responses_leave_database(tmp):
 
 def test_ctrl_c_keeps_fetched(tmp):
     # 29 known ids sort before the 80 unknown 2501.* ones: three batches of
-    # at most 50.  The first brings every known paper; Ctrl-C comes during
-    # the slow second one, which is finished and kept; the third never goes.
+    # at most 50.  The first brings every known paper (and proves its 21
+    # unknown ids unknown); Ctrl-C comes while the server sits on the second
+    # for 30 s, which ends that request at once and sends no third.
     ids = known_ids() + ["2501.%05d" % i for i in range(1, 81)]
     lst = os.path.join(tmp, "list.md")
     write_list(lst, ids)
     with Mock() as m:
-        m.reset("ok,slow=1500")
+        m.reset("ok,slow=30000")
         env = dict(os.environ, HOME=tmp, AWSEARCH_ARXIV_INTERVAL_MS="20")
         p = subprocess.Popen([AWINDEX, "--db", os.path.join(tmp, "db"), "--cache",
                               os.path.join(tmp, "cache"), "--arxiv-url", m.url, lst],
@@ -187,7 +188,12 @@ def test_ctrl_c_keeps_fetched(tmp):
                       "the second request never came")
                 time.sleep(0.02)
             p.send_signal(signal.SIGINT)
-            _, err = p.communicate(timeout=60)
+            try:
+                # Far below the 30 s the server would take, far above the
+                # second or so curl may take to look at the stop flag.
+                _, err = p.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                fail("awindex waited for the slow request after Ctrl-C")
         finally:
             if p.poll() is None:
                 p.kill()
@@ -200,12 +206,15 @@ def test_ctrl_c_keeps_fetched(tmp):
         cached = os.listdir(os.path.join(tmp, "cache", "arxiv"))
         check(len([c for c in cached if not c.startswith("2501.")]) == 29,
               "cache after Ctrl-C: %r" % sorted(cached))
-        # The next run needs only the cache for what was fetched.
+        # The next run needs only the cache for what the first batch
+        # settled, and asks again for the two batches that were cut short.
         m.reset()
         a = awindex(tmp, m.url, lst)["abstracts"]
         check(a["cached"] == 29, "after Ctrl-C: %r" % a)
         st = m.stats()
-        check(st["requests"] == 1 and "max_results=9" in st["queries"][0],
+        check(st["requests"] == 2 and st["queries"][0].startswith("id_list=2501.00022,")
+              and "max_results=50" in st["queries"][0]
+              and "max_results=9" in st["queries"][1],
               "ids already settled were asked again: %r" % st["queries"])
 
 

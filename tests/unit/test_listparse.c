@@ -502,10 +502,22 @@ static void test_several_lists_and_files(void **state)
     assert_string_equal(must_find(&l, "https://x.example/")->sections.v[0], "Title");
     aws_list_free(&l);
 
-    /* A byte order mark does not hide the first heading. */
+    /* A byte order mark does not hide the first heading, and byte offsets
+     * still count from the start of the file. */
     parse(&l, "\xEF\xBB\xBF## First\n- [X](https://x.example/)\n");
     assert_string_equal(must_find(&l, "https://x.example/")->sections.v[0], "First");
     assert_int_equal(l.n_problems, 0);
+    aws_list_free(&l);
+    parse(&l, "\xEF\xBB\xBF## S\n- [\xff](https://x.example/)\n");
+    assert_problem(&l, "t.md:2: 1 byte(s) of invalid UTF-8 (or NUL) replaced with U+FFFD "
+                       "(first at byte offset 11)", 0);
+    aws_list_free(&l);
+
+    /* A folder opens but cannot be read: the read's own errno comes back. */
+    aws_list_init(&l);
+    errno = 0;
+    assert_int_equal(aws_list_parse_file(&l, "/"), -2);
+    assert_int_equal(errno, EISDIR);
     aws_list_free(&l);
 }
 
