@@ -1,0 +1,209 @@
+/* bench_client.c - time `awsearch QUERY` as a user runs it, beside baselines.
+ *
+ * usage: bench_client [-n RUNS] [-l LABEL] -c CLIENT -s SOCKET -f LIST.md
+ *                     WORD...
+ *
+ * Each run starts a process and waits for it to exit, the way a shell
+ * does: /bin/true (the floor for any command), `grep -i -e WORD ...` over
+ * the list the index was built from, `CLIENT --no-autostart --socket
+ * SOCKET --color never WORD...` against a daemon that is already running,
+ * and `CLIENT ... --stats`, a request the daemon answers without searching,
+ * which separates the client's own cost from the daemon's query time.
+ * The commands take turns so that machine noise hits them alike.
+ * Output goes to a file (not /dev/null, where GNU grep stops at the first
+ * match).  Prints one table row per command with the median, the 90th
+ * percentile and the ratios of the medians to /bin/true and to grep, then
+ * whether the targets of issue 4 hold: the client's median within 1.3x
+ * /bin/true's and below grep's.
+ *
+ * Exit status: 0 whether or not the targets hold (this is a measurement),
+ * 1 when a command fails (the client must exit 0 or 1), 2 usage.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+enum { CMD_TRUE, CMD_GREP, CMD_CLIENT, CMD_STATS, CMD_COUNT };
+
+typedef struct command {
+    const char *name;
+    char **argv;
+    double *ms;   /* one time per run, in milliseconds */
+} command_t;
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Runs ARGV once with stdout on OUT_PATH; returns its time or -1. */
+static double run_once(char **argv, const char *out_path, int *status)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, out_path,
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    pid_t pid;
+    double t0 = now_ms();
+    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        fprintf(stderr, "bench_client: cannot run %s: %s\n", argv[0],
+                strerror(rc));
+        return -1;
+    }
+    while (waitpid(pid, status, 0) < 0) {
+        if (errno != EINTR)
+            return -1;
+    }
+    return now_ms() - t0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double percentile(double *v, int n, double p)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    int i = (int)(p * (n - 1) + 0.5);
+    return v[i];
+}
+
+static int usage(void)
+{
+    fputs("usage: bench_client [-n RUNS] [-l LABEL] -c CLIENT -s SOCKET "
+          "-f LIST.md WORD...\n", stderr);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    int runs = 200, opt;
+    const char *label = "list", *client = NULL, *sock = NULL, *list = NULL;
+
+    while ((opt = getopt(argc, argv, "n:l:c:s:f:")) != -1) {
+        switch (opt) {
+        case 'n': runs = atoi(optarg); break;
+        case 'l': label = optarg; break;
+        case 'c': client = optarg; break;
+        case 's': sock = optarg; break;
+        case 'f': list = optarg; break;
+        default: return usage();
+        }
+    }
+    int nwords = argc - optind;
+    if (!client || !sock || !list || nwords < 1 || runs < 3)
+        return usage();
+    char **words = argv + optind;
+
+    /* grep -i -e W1 -e W2 ... LIST */
+    char **grep_argv = calloc((size_t)(2 * nwords + 4), sizeof *grep_argv);
+    /* CLIENT --no-autostart --socket SOCK --color never W1 W2 ... */
+    char **client_argv = calloc((size_t)(nwords + 7), sizeof *client_argv);
+    if (!grep_argv || !client_argv)
+        return 1;
+    int g = 0, c = 0;
+    grep_argv[g++] = "/bin/grep";
+    grep_argv[g++] = "-i";
+    for (int i = 0; i < nwords; i++) {
+        grep_argv[g++] = "-e";
+        grep_argv[g++] = words[i];
+    }
+    grep_argv[g++] = (char *)list;
+    client_argv[c++] = (char *)client;
+    client_argv[c++] = "--no-autostart";
+    client_argv[c++] = "--socket";
+    client_argv[c++] = (char *)sock;
+    client_argv[c++] = "--color";
+    client_argv[c++] = "never";
+    for (int i = 0; i < nwords; i++)
+        client_argv[c++] = words[i];
+    char *true_argv[] = { "/bin/true", NULL };
+    char *stats_argv[] = { (char *)client, "--no-autostart", "--socket",
+                           (char *)sock, "--stats", NULL };
+
+    command_t cmds[CMD_COUNT] = {
+        { "/bin/true", true_argv, NULL },
+        { "grep -i", grep_argv, NULL },
+        { "awsearch", client_argv, NULL },
+        { "aws-stats", stats_argv, NULL },
+    };
+    char out_path[] = "/tmp/bench-client-XXXXXX";
+    int ofd = mkstemp(out_path);
+    if (ofd < 0) {
+        perror("bench_client: mkstemp");
+        return 1;
+    }
+    close(ofd);
+
+    int failed = 0;
+    for (int k = 0; k < CMD_COUNT; k++) {
+        cmds[k].ms = calloc((size_t)runs, sizeof(double));
+        if (!cmds[k].ms)
+            return 1;
+    }
+    /* Warm the page cache and the daemon before measuring. */
+    for (int w = 0; w < 5; w++)
+        for (int k = 0; k < CMD_COUNT; k++) {
+            int st;
+            run_once(cmds[k].argv, out_path, &st);
+        }
+    for (int r = 0; r < runs && !failed; r++) {
+        for (int k = 0; k < CMD_COUNT; k++) {
+            int st = 0;
+            double t = run_once(cmds[k].argv, out_path, &st);
+            int ok = t >= 0 && WIFEXITED(st) &&
+                     (WEXITSTATUS(st) == 0 ||
+                      (k != CMD_TRUE && WEXITSTATUS(st) == 1));
+            if (!ok) {
+                fprintf(stderr, "bench_client: %s failed (status %d)\n",
+                        cmds[k].name, st);
+                failed = 1;
+                break;
+            }
+            cmds[k].ms[r] = t;
+        }
+    }
+    unlink(out_path);
+    if (failed)
+        return 1;
+
+    double med[CMD_COUNT], p90[CMD_COUNT];
+    for (int k = 0; k < CMD_COUNT; k++) {
+        p90[k] = percentile(cmds[k].ms, runs, 0.9);
+        med[k] = percentile(cmds[k].ms, runs, 0.5);
+    }
+    printf("%-10s %-10s %10s %10s %9s %9s\n", "list", "command", "median ms",
+           "p90 ms", "x true", "x grep");
+    for (int k = 0; k < CMD_COUNT; k++)
+        printf("%-10s %-10s %10.3f %10.3f %9.2f %9.2f\n", label, cmds[k].name,
+               med[k], p90[k], med[k] / med[CMD_TRUE], med[k] / med[CMD_GREP]);
+    double ratio = med[CMD_CLIENT] / med[CMD_TRUE];
+    printf("%-10s target: awsearch within 1.3x /bin/true: %s (%.2fx); "
+           "faster than grep: %s (%.2fx)\n", label,
+           ratio <= 1.3 ? "yes" : "NO", ratio,
+           med[CMD_CLIENT] < med[CMD_GREP] ? "yes" : "NO",
+           med[CMD_CLIENT] / med[CMD_GREP]);
+    printf("%-10s the client with a request that needs no search: %.2fx "
+           "/bin/true; the search itself adds %.3f ms\n", label,
+           med[CMD_STATS] / med[CMD_TRUE], med[CMD_CLIENT] - med[CMD_STATS]);
+    for (int k = 0; k < CMD_COUNT; k++)
+        free(cmds[k].ms);
+    free(grep_argv);
+    free(client_argv);
+    return 0;
+}
