@@ -145,7 +145,9 @@ awx_status_t awx_db_put(awx_db_t *db, const awx_doc_t *doc);
 /* Deletes the document with id ID; AWX_ERR_NOT_FOUND when there is none. */
 awx_status_t awx_db_delete(awx_db_t *db, const char *id);
 
-/* The stored data of document ID: *DATA is malloc'd, the caller frees it. */
+/* The stored data of document ID: *DATA is malloc'd, the caller frees it.
+ * IDs here and below are exact (as given to awx_db_put); callers turn a
+ * user's form (versions, URLs) into one with aws_id_normalise first. */
 awx_status_t awx_db_get(awx_db_t *db, const char *id, void **data, size_t *len);
 
 /* The digest stored with document ID, malloc'd (caller frees), or NULL with
@@ -211,7 +213,27 @@ typedef struct awx_results awx_results_t;
 /* Runs QUERY.  On success *OUT holds the results, which the caller frees
  * with awx_results_free; every pointer inside is owned by them.  A query
  * the parser refuses gives AWX_ERR_QUERY_SYNTAX with the parser's message
- * in awx_db_last_error.  An empty query matches every document. */
+ * in awx_db_last_error.  An empty query matches every document.
+ *
+ * The language (Xapian's QueryParser, one prefix table for indexing and
+ * parsing, see awx_prefix.cc):
+ *   plain words     title (weighted 3x), abstract, sections and authors;
+ *                   English stemming; CJK text as n-grams; spelling
+ *                   corrections for unknown words (awx_results_corrected)
+ *   "a phrase"  AND OR NOT NEAR  +must -mustnot  word*  (100 expansions)
+ *   title: abstract: section:    free text in one field
+ *   author:Smith  author:"Jean-François Kagy"   unstemmed, any case; a
+ *                   filter (it narrows the matches, it adds no weight)
+ *   kind:paper|repo|link  has:code  has:abstract  category:cs.CL
+ *   id:2401.04088v2  id:https://arxiv.org/abs/2401.04088  id:Owner/Name
+ *   year:2024  year:2023..2024  year:..2021  citations:10..
+ * Lower-case and/or/not are words.  A query of only -words ("-dpo")
+ * matches every document without them.  Common English words (the, of,
+ * ...) are dropped from queries except inside phrases.
+ *
+ * Snippets are cut from the abstract (the title when there is none) around
+ * the matches, with the matched words (wildcards' too) as highlights; a
+ * query with no words (filters only, or empty) gives the text's start. */
 awx_status_t awx_db_search(awx_db_t *db, const awx_query_t *query,
                            awx_results_t **out);
 
@@ -253,7 +275,15 @@ void awx_strings_free(char **strings, size_t n);
  * PATH, so readers see the old database or the new one, never a mix, and
  * finally removes the database PATH pointed to before.  When PATH is a plain
  * database folder from an older run it is moved aside first.
- * awx_rebuild_abort removes NEW_DIR and leaves PATH as it was. */
+ * awx_rebuild_abort removes NEW_DIR and leaves PATH as it was.
+ *
+ * The stub reads "auto <name of NEW_DIR>".  A plain folder at PATH is
+ * swapped with the stub in one renameat2(RENAME_EXCHANGE) where the
+ * kernel allows, so PATH never goes missing.  awx_rebuild_begin also
+ * removes the folders of earlier rebuilds whose process died (kill -9).
+ * Only folders that hold a Xapian database (or nothing) are ever removed.
+ * A writable awx_db_open of a stub PATH writes into the folder it names,
+ * so incremental runs work on a rebuilt database. */
 awx_status_t awx_rebuild_begin(const char *path, char **new_dir, char **errmsg);
 awx_status_t awx_rebuild_finish(const char *path, const char *new_dir, char **errmsg);
 void awx_rebuild_abort(const char *new_dir);
