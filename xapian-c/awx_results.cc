@@ -23,9 +23,10 @@ void aws__results_fill(awx_results &r, const Xapian::Database &db, const Xapian:
         Xapian::Document doc = m.get_document();
         h.data = doc.get_data();
         if (snippets) {
+            /* The snippet shows the body text around the matches; an
+             * entry without an abstract or description has none (its
+             * title is in the hit already). */
             std::string text = doc.get_value(AWS__SLOT_ABSTRACT);
-            if (text.empty())
-                text = doc.get_value(AWS__SLOT_TITLE);
             if (!text.empty()) {
                 aws__snippet(has_words ? &snippet_mset : nullptr, text, snippet_chars,
                              &h.snippet, &h.spans);
