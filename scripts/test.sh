@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 ./scripts/deps.sh --test
 
 jobs=$(nproc 2>/dev/null || echo 2)
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 run() {
