@@ -1,15 +1,18 @@
 /* awx_related.cc - "what else should I read": relevance feedback.
  *
  * For a document: its own terms, ranked by Xapian's expansion (ESet over
- * an RSet holding the document), form the query, mixed with its sections
- * and its authors.  For a passage of text: its words that the index knows
+ * an RSet holding the document), with its title words once more, form the
+ * query, mixed with its sections, its authors' names and a mild prior for
+ * cited papers.  For a passage of text: its words that the index knows
  * form a first query, whose top documents become the RSet for the same
  * expansion (pseudo-relevance feedback).  The source document itself is
- * always excluded.
+ * always excluded.  bench/related-results.md has the measurements behind
+ * the weights.
  */
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <memory>
 
 #include "awx_internal.h"
@@ -24,27 +27,68 @@ const Xapian::termcount eset_size = 40;
 const Xapian::doccount feedback_docs = 3;
 const double feedback_cutoff = 0.5;
 
-/* The expansion's weight against the passage's own words. */
+/* The expansion's weight against the passage's own words, and against
+ * the paper's own title words. */
 const double expansion_weight = 0.5;
 
 /* Weights of the list's own structure against the expanded terms, as
- * measured by bench/run-related-bench.sh: co-authors at 1.0 pulled in
- * their other papers on other topics; at 0.3 five of six lists scored
- * better (awesome_llm_agents a little worse). */
+ * measured by bench/run-related-bench.sh (bench/related-results.md):
+ * co-authors at 1.0 pulled in their other papers on other topics; at 0.3
+ * five of six lists scored better.  Authors are matched as whole names. */
 const double section_boost = 2.0;
 const double author_boost = 0.3;
+
+/* The most a citation count adds to a related paper's weight: a mild
+ * prior that orders papers the words found about equally, never one that
+ * ranks a famous paper above the topic.  A title word weighs 1 to 5. */
+const double citation_prior = 0.5;
 
 /* Longest passage related-by-text looks at; editors send paragraphs. */
 const size_t text_max = 64 * 1024;
 
+/* English function words, as the English stemmer leaves them ("onli",
+ * "veri"): in a collection of a few hundred entries they are not rare
+ * enough for the weighting to ignore, and expansion picks them. */
+const char *const stop_words[] = {
+    "a", "about", "abov", "after", "again", "all", "also", "am", "an", "and", "ani", "are",
+    "as", "at", "be", "been", "befor", "being", "between", "both", "but", "by", "can",
+    "could", "did", "do", "doe", "down", "dure", "each", "even", "few", "for", "from",
+    "further", "had", "has", "have", "here", "how", "howev", "i", "if", "in", "into", "is",
+    "it", "its", "itself", "just", "more", "most", "much", "must", "new", "no", "nor", "not",
+    "now", "of", "off", "on", "onc", "one", "onli", "or", "other", "our", "out", "over",
+    "own", "same", "should", "so", "some", "such", "than", "that", "the", "their", "them",
+    "then", "there", "these", "they", "this", "those", "though", "through", "thus", "to",
+    "too", "toward", "two", "under", "until", "up", "us", "use", "veri", "via", "was", "we",
+    "were", "what", "when", "where", "whether", "which", "while", "who", "whi", "will",
+    "with", "within", "without", "would", "yet", "you", "your"};
+
+/* The word of a prefixed term: "ZSexpert", "ZXAexpert", "Ajiang" -> the
+ * lower-case rest after the upper-case prefix. */
+std::string word_of(const std::string &term)
+{
+    size_t p = 0;
+    while (p < term.size() && term[p] >= 'A' && term[p] <= 'Z')
+        p++;
+    return term.substr(p);
+}
+
+bool is_stop_word(const std::string &word)
+{
+    for (const char *s : stop_words)
+        if (word == s)
+            return true;
+    return false;
+}
+
 /* Expansion keeps the stemmed words of titles and abstracts, which match
  * every form of a word; boolean terms (kind, id, has) say nothing about
- * the topic, and the unstemmed twins would count each word twice. */
+ * the topic, the unstemmed twins would count each word twice, and stop
+ * words match everything. */
 class word_decider : public Xapian::ExpandDecider {
   public:
     bool operator()(const std::string &term) const override
     {
-        return aws__is_topic_term(term);
+        return aws__is_topic_term(term) && !is_stop_word(word_of(term));
     }
 };
 
@@ -79,6 +123,32 @@ Xapian::Query prefixed_terms(const Xapian::Database &x, Xapian::docid did,
                          Xapian::Query(Xapian::Query::OP_OR, subs.begin(), subs.end()), boost);
 }
 
+/* Weight log(1 + citations), scaled so that the most cited document of
+ * the database gets citation_prior; documents without a count get none. */
+class citation_source : public Xapian::ValuePostingSource {
+  public:
+    citation_source() : Xapian::ValuePostingSource(AWS__SLOT_CITATIONS) {}
+
+    void init(const Xapian::Database &db) override
+    {
+        Xapian::ValuePostingSource::init(db);
+        double top = Xapian::sortable_unserialise(db.get_value_upper_bound(AWS__SLOT_CITATIONS));
+        scale_ = top > 0 ? citation_prior / std::log1p(top) : 0.0;
+        set_maxweight(top > 0 ? citation_prior : 0.0);
+    }
+
+    double get_weight() const override
+    {
+        double c = Xapian::sortable_unserialise(get_value());
+        return c > 0 ? scale_ * std::log1p(c) : 0.0;
+    }
+
+    Xapian::PostingSource *clone() const override { return new citation_source; }
+
+  private:
+    double scale_ = 0.0;
+};
+
 /* The (stemmed) words of TEXT that the index knows, the rarest first. */
 Xapian::Query text_query(const Xapian::Database &x, const std::string &text)
 {
@@ -110,6 +180,65 @@ Xapian::Query text_query(const Xapian::Database &x, const std::string &text)
     return Xapian::Query(Xapian::Query::OP_OR, subs.begin(), subs.end());
 }
 
+/* Each author of DID as a phrase of his or her name words.  The A terms
+ * are positional and the indexer leaves a gap between two names, so runs
+ * of consecutive positions give the names back; a single name word
+ * ("wang", "li") would link unrelated papers.  OR'd and scaled by BOOST. */
+Xapian::Query author_phrases(const Xapian::Database &x, Xapian::docid did, double boost)
+{
+    const std::string &prefix = aws__prefix(AWS__F_AUTHOR);
+    std::map<Xapian::termpos, std::string> at;
+    Xapian::TermIterator t = x.termlist_begin(did), end = x.termlist_end(did);
+    for (t.skip_to(prefix); t != end; ++t) {
+        const std::string term = *t;
+        if (term.compare(0, prefix.size(), prefix) != 0)
+            break;
+        /* Longer prefixes starting with A continue in upper case. */
+        if (term.size() == prefix.size() ||
+            (term[prefix.size()] >= 'A' && term[prefix.size()] <= 'Z'))
+            continue;
+        for (Xapian::PositionIterator p = t.positionlist_begin(); p != t.positionlist_end(); ++p)
+            at[*p] = term;
+    }
+    std::vector<Xapian::Query> names, words;
+    auto flush = [&] {
+        if (words.size() == 1)
+            names.push_back(words[0]);
+        else if (!words.empty())
+            names.emplace_back(Xapian::Query::OP_PHRASE, words.begin(), words.end(),
+                               static_cast<Xapian::termcount>(words.size()));
+        words.clear();
+    };
+    Xapian::termpos last = 0;
+    for (const auto &a : at) {
+        if (!words.empty() && a.first != last + 1)
+            flush();
+        words.emplace_back(a.second);
+        last = a.first;
+    }
+    flush();
+    if (names.empty())
+        return Xapian::Query();
+    return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
+                         Xapian::Query(Xapian::Query::OP_OR, names.begin(), names.end()), boost);
+}
+
+/* The stemmed title words of DID (stop words left out), OR'd. */
+Xapian::Query title_words(const Xapian::Database &x, Xapian::docid did)
+{
+    const std::string zs = "Z" + aws__prefix(AWS__F_TITLE);
+    std::vector<Xapian::Query> subs;
+    Xapian::TermIterator t = x.termlist_begin(did), end = x.termlist_end(did);
+    for (t.skip_to(zs); t != end; ++t) {
+        const std::string term = *t;
+        if (term.compare(0, zs.size(), zs) != 0)
+            break;
+        if (word_decider()(term))
+            subs.emplace_back(term);
+    }
+    return Xapian::Query(Xapian::Query::OP_OR, subs.begin(), subs.end());
+}
+
 Xapian::Query related_to_doc(const Xapian::Database &x, Xapian::docid did)
 {
     Xapian::Enquire enq(x);
@@ -117,18 +246,28 @@ Xapian::Query related_to_doc(const Xapian::Database &x, Xapian::docid did)
     rset.add_document(did);
     word_decider decider;
     Xapian::ESet eset = enq.get_eset(eset_size, rset, &decider);
-    Xapian::Query q = terms_query(eset);
+    /* The expansion favours rare words, and of a paper with an abstract
+     * those are mostly abstract words: its title words go in once more, at
+     * twice the expansion's weight, so that they count however long the
+     * abstract is (measured in bench/related-results.md). */
+    Xapian::Query q(Xapian::Query::OP_OR,
+                    Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, terms_query(eset),
+                                  expansion_weight),
+                    title_words(x, did));
     if (q.empty())
         return q;
     Xapian::Query sec = prefixed_terms(x, did, aws__prefix(AWS__F_SECTION_EXACT), section_boost);
-    Xapian::Query au = prefixed_terms(x, did, aws__prefix(AWS__F_AUTHOR), author_boost);
-    /* Sections and authors only add weight to documents the words found;
-     * on their own they would rank a whole section above the topic. */
+    Xapian::Query au = author_phrases(x, did, author_boost);
+    /* Sections, authors and citations only add weight to documents the
+     * words found; on their own they would rank a whole section (or the
+     * most cited papers) above the topic. */
     if (!sec.empty())
         q = Xapian::Query(Xapian::Query::OP_AND_MAYBE, q, sec);
     if (!au.empty())
         q = Xapian::Query(Xapian::Query::OP_AND_MAYBE, q, au);
-    return q;
+    /* The Query owns the source once released. */
+    return Xapian::Query(Xapian::Query::OP_AND_MAYBE, q,
+                         Xapian::Query((new citation_source)->release()));
 }
 
 Xapian::Query related_to_text(const Xapian::Database &x, const std::string &text)
@@ -185,6 +324,9 @@ extern "C" awx_status_t awx_db_related(awx_db_t *db, const char *id, const char 
                 throw aws__error(AWX_ERR_INVALID, "related text of " + std::to_string(len) +
                                                       " bytes; at most " +
                                                       std::to_string(text_max));
+            /* Blank text is empty text: the caller sent nothing to relate. */
+            if (std::strspn(text, " \t\r\n\f\v") == len)
+                throw aws__error(AWX_ERR_INVALID, "related text is empty or blank");
             q = related_to_text(x, text);
         }
         if (!q.empty()) {
