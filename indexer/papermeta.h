@@ -38,4 +38,16 @@ int aws_entry_apply_meta(aws_entry_t *e, const aws_paper_meta_t *m);
 int aws_paper_meta_from_json(const char *line, size_t len, aws_paper_meta_t *out,
                              char *errbuf, size_t errlen);
 
+/* Reads the JSON-lines file PATH (one object per line, as
+ * aws_paper_meta_from_json takes them; blank lines are skipped) and calls
+ * FN(META, CTX) for every good record; META lives only during the call.  A
+ * malformed record is skipped and PROBLEM(MESSAGE, CTX) is called with
+ * "PATH:LINE: why".  A non-zero return from FN (make it positive, to tell
+ * it from the errors) stops the walk and is returned.  Returns 0, -1 when
+ * out of memory, or -2 when PATH cannot be read (errno is set). */
+typedef int (*aws_paper_meta_fn)(const aws_paper_meta_t *meta, void *ctx);
+typedef void (*aws_paper_meta_problem_fn)(const char *message, void *ctx);
+int aws_paper_meta_load_file(const char *path, aws_paper_meta_fn fn,
+                             aws_paper_meta_problem_fn problem, void *ctx);
+
 #endif /* AWS_PAPERMETA_H */

@@ -8,14 +8,15 @@
 # when something is missing.  Run as root (or through sudo).
 set -eu
 
+# xapian-tools: xapian-compact merges the shards of awindex --rebuild -j N.
 PKGS="build-essential cmake pkg-config \
-libxapian-dev libuv1-dev libmsgpack-dev \
+libxapian-dev xapian-tools libuv1-dev libmsgpack-dev \
 libcurl4-openssl-dev libxml2-dev libjansson-dev"
 if [ "${1:-}" = "--test" ]; then
-    # cmocka for the unit tests; xapian-tools (xapian-delve) and
-    # python3-msgpack as implementations we did not write; neovim for the
-    # editor tests; clang for the libFuzzer build.
-    PKGS="$PKGS libcmocka-dev xapian-tools python3 python3-msgpack neovim clang"
+    # cmocka for the unit tests; python3-msgpack (and xapian-delve, above)
+    # as implementations we did not write; neovim for the editor tests;
+    # clang for the libFuzzer build.
+    PKGS="$PKGS libcmocka-dev python3 python3-msgpack neovim clang"
 fi
 
 missing=""

@@ -1,0 +1,285 @@
+/* test_sync.c - unit tests of writing parsed lists into a real database.
+ *
+ * Every test works on a real Xapian database in a fresh mkdtemp folder
+ * (the group fixture); nothing is mocked.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "awx.h"
+#include "listparse.h"
+#include "report.h"
+#include "sync.h"
+
+static const char list_v1[] =
+    "# T\n"
+    "\n"
+    "## Section A\n"
+    "- [Link one](https://example.org/1)\n"
+    "- [**repo**](https://github.com/Owner/Repo) - Owner\n"
+    "\n"
+    "\t *A description.*\n"
+    "- **A paper about things**, `arXiv, 2401.00001`, [arxiv](http://arxiv.org/abs/2401.00001v1),"
+    " [pdf](http://arxiv.org/pdf/2401.00001v1.pdf), cication: [**3**](None)\n"
+    "\n"
+    "\t *Ann Lee, Bo Ma*\n";
+
+/* v1 with the paper's title changed and the link removed. */
+static const char list_v2[] =
+    "# T\n"
+    "\n"
+    "## Section A\n"
+    "- [**repo**](https://github.com/Owner/Repo) - Owner\n"
+    "\n"
+    "\t *A description.*\n"
+    "- **A paper about other things**, `arXiv, 2401.00001`, [arxiv](http://arxiv.org/abs/2401.00001v1),"
+    " [pdf](http://arxiv.org/pdf/2401.00001v1.pdf), cication: [**3**](None)\n"
+    "\n"
+    "\t *Ann Lee, Bo Ma*\n";
+
+typedef struct fixture {
+    char dir[64];
+    char db[128];
+} fixture_t;
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+
+    if (f == NULL)
+        return -1;
+    strcpy(f->dir, "/tmp/test_sync_XXXXXX");
+    if (mkdtemp(f->dir) == NULL)
+        return -1;
+    snprintf(f->db, sizeof f->db, "%s/db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    char cmd[128];
+
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    int rc = system(cmd);
+    free(f);
+    return rc == 0 ? 0 : -1;
+}
+
+/* Parses TEXT and syncs it into DB; returns the status, REPORT filled. */
+static aws_sync_status_t sync_text(const char *db, const char *text, bool rebuild,
+                                   volatile sig_atomic_t *stop, aws_report_t *report,
+                                   char **errmsg)
+{
+    aws_list_t list;
+    aws_sync_opts_t opts = {
+        .db_path = db, .rebuild = rebuild, .lists_metadata = "/x/t.md", .stop = stop,
+    };
+
+    aws_list_init(&list);
+    assert_int_equal(aws_list_parse(&list, "t.md", text, strlen(text)), 0);
+    aws_report_init(report);
+    aws_sync_status_t st = aws_sync_run(&list, &opts, report, errmsg);
+    aws_list_free(&list);
+    return st;
+}
+
+static uint64_t doc_count(const char *db)
+{
+    awx_db_t *h = NULL;
+    awx_counts_t c;
+
+    assert_int_equal(awx_db_open(db, AWX_OPEN_READ, 0, &h, NULL), AWX_OK);
+    assert_int_equal(awx_db_counts(h, &c), AWX_OK);
+    awx_db_close(h);
+    return c.documents;
+}
+
+static void expect_counts(const aws_report_t *r, size_t added, size_t updated,
+                          size_t deleted, size_t unchanged, size_t documents)
+{
+    if (r->added != added || r->updated != updated || r->deleted != deleted ||
+        r->unchanged != unchanged || r->documents != documents)
+        fail_msg("got added %zu updated %zu deleted %zu unchanged %zu documents %zu",
+                 r->added, r->updated, r->deleted, r->unchanged, r->documents);
+}
+
+static void test_incremental(void **state)
+{
+    fixture_t *f = *state;
+    aws_report_t r;
+    char *err = NULL;
+
+    assert_int_equal(sync_text(f->db, list_v1, false, NULL, &r, &err), AWS_SYNC_OK);
+    expect_counts(&r, 3, 0, 0, 0, 3);
+    aws_report_free(&r);
+
+    assert_int_equal(sync_text(f->db, list_v1, false, NULL, &r, &err), AWS_SYNC_OK);
+    expect_counts(&r, 0, 0, 0, 3, 3);
+    aws_report_free(&r);
+
+    /* Moving every item down two lines changes only "source", which the
+     * digest leaves out. */
+    char moved[sizeof list_v1 + 2];
+    snprintf(moved, sizeof moved, "\n\n%s", list_v1);
+    assert_int_equal(sync_text(f->db, moved, false, NULL, &r, &err), AWS_SYNC_OK);
+    expect_counts(&r, 0, 0, 0, 3, 3);
+    aws_report_free(&r);
+
+    assert_int_equal(sync_text(f->db, list_v2, false, NULL, &r, &err), AWS_SYNC_OK);
+    expect_counts(&r, 0, 1, 1, 1, 2);
+    aws_report_free(&r);
+    assert_int_equal(doc_count(f->db), 2);
+
+    awx_db_t *h = NULL;
+    char *value = NULL;
+    assert_int_equal(awx_db_open(f->db, AWX_OPEN_READ, 0, &h, NULL), AWX_OK);
+    assert_int_equal(awx_db_get_metadata(h, "lists", &value), AWX_OK);
+    assert_string_equal(value, "/x/t.md");
+    free(value);
+    assert_int_equal(awx_db_get_metadata(h, "indexed_at", &value), AWX_OK);
+    assert_int_equal(strlen(value), 20);
+    assert_int_equal(value[10], 'T');
+    assert_int_equal(value[19], 'Z');
+    free(value);
+    assert_int_equal(awx_db_get(h, "https://example.org/1", (void **)&value, &(size_t){0}),
+                     AWX_ERR_NOT_FOUND);
+    awx_db_close(h);
+    assert_null(err);
+}
+
+/* A stop request (what SIGINT sets) leaves the database as it was. */
+static void test_stop(void **state)
+{
+    fixture_t *f = *state;
+    aws_report_t r;
+    char *err = NULL;
+    volatile sig_atomic_t stop = 2;
+
+    assert_int_equal(sync_text(f->db, list_v1, false, NULL, &r, &err), AWS_SYNC_OK);
+    aws_report_free(&r);
+    assert_int_equal(sync_text(f->db, list_v2, false, &stop, &r, &err), AWS_SYNC_STOPPED);
+    aws_report_free(&r);
+    assert_int_equal(doc_count(f->db), 3);
+    assert_int_equal(sync_text(f->db, list_v2, true, &stop, &r, &err), AWS_SYNC_STOPPED);
+    aws_report_free(&r);
+    assert_int_equal(doc_count(f->db), 3);
+    free(err);
+}
+
+static void test_rebuild(void **state)
+{
+    fixture_t *f = *state;
+    aws_report_t r;
+    char *err = NULL;
+    struct stat st;
+
+    /* A rebuild where there was nothing creates the database. */
+    char fresh[160];
+    snprintf(fresh, sizeof fresh, "%s/new/sub/db", f->dir);
+    assert_int_equal(sync_text(fresh, list_v1, true, NULL, &r, &err), AWS_SYNC_OK);
+    expect_counts(&r, 3, 0, 0, 0, 3);
+    aws_report_free(&r);
+
+    /* Against an old database it counts what changed, rewriting all. */
+    assert_int_equal(sync_text(fresh, list_v2, true, NULL, &r, &err), AWS_SYNC_OK);
+    expect_counts(&r, 0, 1, 1, 1, 2);
+    aws_report_free(&r);
+    assert_int_equal(doc_count(fresh), 2);
+    assert_int_equal(stat(fresh, &st), 0);
+
+    assert_int_equal(sync_text(fresh, list_v2, false, NULL, &r, &err), AWS_SYNC_OK);
+    expect_counts(&r, 0, 0, 0, 2, 2);
+    aws_report_free(&r);
+    assert_null(err);
+}
+
+static void test_not_a_database(void **state)
+{
+    fixture_t *f = *state;
+    aws_report_t r;
+    char folder[160], file[200];
+    struct stat before, after;
+
+    snprintf(folder, sizeof folder, "%s/notes", f->dir);
+    snprintf(file, sizeof file, "%s/diary.txt", folder);
+    assert_int_equal(mkdir(folder, 0755), 0);
+    FILE *fp = fopen(file, "w");
+    assert_non_null(fp);
+    fputs("dear diary\n", fp);
+    fclose(fp);
+    assert_int_equal(stat(file, &before), 0);
+
+    for (int rebuild = 0; rebuild < 2; rebuild++) {
+        char *err = NULL;
+        assert_int_equal(sync_text(folder, list_v1, rebuild, NULL, &r, &err),
+                         AWS_SYNC_DB_ERROR);
+        assert_non_null(err);
+        if (strstr(err, folder) == NULL)
+            fail_msg("the message does not name the folder: %s", err);
+        free(err);
+        aws_report_free(&r);
+    }
+    assert_int_equal(stat(file, &after), 0);
+    assert_int_equal(before.st_size, after.st_size);
+    assert_int_equal(before.st_mtime, after.st_mtime);
+}
+
+static void test_report_json(void **state)
+{
+    (void)state;
+    aws_report_t r;
+    char *buf = NULL;
+    size_t len = 0;
+
+    aws_report_init(&r);
+    r.db_path = strdup("/db");
+    r.added = 4;
+    r.abstracts_missing = 2;
+    assert_int_equal(aws_report_problem(&r, "t.md:3: why"), 0);
+    /* Invalid UTF-8 in a message must not break the JSON. */
+    assert_int_equal(aws_report_warning(&r, "bad \xff byte"), 0);
+    FILE *out = open_memstream(&buf, &len);
+    assert_non_null(out);
+    assert_int_equal(aws_report_print_json(&r, out), 0);
+    fclose(out);
+
+    json_error_t jerr;
+    json_t *root = json_loads(buf, 0, &jerr);
+    if (root == NULL)
+        fail_msg("report JSON does not parse: %s", jerr.text);
+    assert_string_equal(json_string_value(json_object_get(root, "db")), "/db");
+    assert_int_equal(json_integer_value(json_object_get(root, "added")), 4);
+    json_t *abstracts = json_object_get(root, "abstracts");
+    assert_int_equal(json_integer_value(json_object_get(abstracts, "missing")), 2);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(root, "problems"), 0)),
+                        "t.md:3: why");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(root, "warnings"), 0)),
+                        "bad ? byte");
+    json_decref(root);
+    free(buf);
+    aws_report_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_incremental, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rebuild, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
+        cmocka_unit_test(test_report_json),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
