@@ -160,6 +160,20 @@ awx_status_t awx_db_digest(awx_db_t *db, const char *id, char **digest);
 typedef int (*awx_id_fn)(const char *id, const char *digest, void *ctx);
 awx_status_t awx_db_foreach_id(awx_db_t *db, awx_id_fn fn, void *ctx);
 
+/* ---------------------------------------------------------------- synonyms */
+
+/* The synonym table (awx_synonyms.cc): groups of terms that mean the same
+ * ("moe", "mixture of experts"), stored in the database by the indexer and
+ * used by awx_db_search, which also searches every other member of a group
+ * when a query's plain words spell one member.  Members are one to six
+ * words; case, hyphens and English word endings do not matter.
+ *
+ * Writable handles only.  clear removes every group; add stores the N
+ * MEMBERS as one group (N >= 2), both directions.  A member without words
+ * or with more than six gives AWX_ERR_INVALID. */
+awx_status_t awx_db_clear_synonyms(awx_db_t *db);
+awx_status_t awx_db_add_synonyms(awx_db_t *db, const char *const *members, size_t n);
+
 /* ---------------------------------------------------------------- search */
 
 typedef enum awx_sort {
@@ -233,7 +247,14 @@ typedef struct awx_results awx_results_t;
  *
  * Snippets are cut from the abstract (the title when there is none) around
  * the matches, with the matched words (wildcards' too) as highlights; a
- * query with no words (filters only, or empty) gives the text's start. */
+ * query with no words (filters only, or empty) gives the text's start.
+ *
+ * Plain words that spell a member of a synonym group (see above) also
+ * search its other members: "moe" finds "mixture of experts".  A query
+ * that is only an arXiv id (with or without version) or an arXiv or GitHub
+ * URL finds that entry and nothing else; an arXiv id or URL among other
+ * words is the filter id:ID.
+ */
 awx_status_t awx_db_search(awx_db_t *db, const awx_query_t *query,
                            awx_results_t **out);
 

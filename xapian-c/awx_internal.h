@@ -189,6 +189,18 @@ void aws__spelling_flush(awx_db *db);
  * the spelling data; "" when nothing was replaced. */
 std::string aws__spelling_correct(const Xapian::Database &db, const std::string &q);
 
+/* ------------------------------------------------------------- synonyms */
+
+/* The synonym-table key of TEXT: its words lower-cased and stemmed, each
+ * with the "Z" prefix of stemmed terms, joined by single spaces. */
+std::string aws__synonym_key(const std::string &text);
+
+/* Parses Q as aws__parse does, but a run of plain words that spells a
+ * member of one of DB's synonym groups also searches the group's other
+ * members ("moe" also finds "mixture of experts"). */
+Xapian::Query aws__synonyms_parse(const Xapian::Database &db, Xapian::QueryParser &qp,
+                                  const std::string &problem, const char *q);
+
 /* ---------------------------------------------------------------- paths */
 
 /* What a database path is on disk, looked at before Xapian touches it. */

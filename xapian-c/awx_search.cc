@@ -5,11 +5,62 @@
  * relevance breaking ties, and, for facets, run over every match so the
  * counts are exact rather than estimated.
  */
+#include <cctype>
+#include <cstring>
 #include <memory>
 
 #include "awx_internal.h"
 
+extern "C" {
+#include "ids.h"
+}
+
 namespace {
+
+/* When Q is nothing but an entry's id as a user pastes it (2401.04088v2,
+ * arXiv:2401.04088, https://arxiv.org/abs/2401.04088, a GitHub repository
+ * URL), the normalised id in *ID.  Xapian's parser would split such a
+ * query into number and word terms that find nothing useful. */
+bool id_query(const char *q, std::string *id)
+{
+    if (!q)
+        return false;
+    size_t len = std::strlen(q);
+    char norm[AWS_ID_MAX];
+    if (aws_arxiv_id_parse(q, len, norm) == 0 || aws_github_repo_parse(q, len, norm) == 0) {
+        *id = norm;
+        return true;
+    }
+    return false;
+}
+
+/* Q with every word that is an arXiv id or URL (outside quotes) written as
+ * the filter id:ID, so "2401.04088v2 2402.07871" finds both papers and
+ * "mixtral https://arxiv.org/abs/2401.04088" that one. */
+std::string ids_as_filters(const std::string &q)
+{
+    auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+    std::string out;
+    size_t i = 0;
+    while (i < q.size()) {
+        size_t b = i;
+        if (space(q[i])) {
+            out += q[i++];
+            continue;
+        }
+        bool quoted = false;
+        while (i < q.size() && (quoted || !space(q[i]))) {
+            quoted = q[i] == '"' ? !quoted : quoted;
+            i++;
+        }
+        char norm[AWS_ID_MAX];
+        if (q[b] != '"' && aws_arxiv_id_parse(q.c_str() + b, i - b, norm) == 0)
+            out += std::string("id:") + norm;
+        else
+            out.append(q, b, i - b);
+    }
+    return out;
+}
 
 void check_query(const awx_query_t *q)
 {
@@ -34,11 +85,18 @@ extern "C" awx_status_t awx_db_search(awx_db_t *db, const awx_query_t *query,
         const Xapian::Database &x = db->rdb;
         std::unique_ptr<awx_results> r(new awx_results);
 
-        std::string problem;
+        std::string problem, id;
         Xapian::QueryParser qp;
-        aws__queryparser_setup(qp, x, &problem);
-        Xapian::Query q = aws__parse(qp, problem, query->q);
-        std::string corrected = query->q ? aws__spelling_correct(x, query->q) : "";
+        Xapian::Query q;
+        std::string corrected;
+        if (id_query(query->q, &id)) {
+            q = Xapian::Query(aws__id_term(id));
+        } else {
+            aws__queryparser_setup(qp, x, &problem);
+            std::string text = query->q ? ids_as_filters(query->q) : "";
+            q = aws__synonyms_parse(x, qp, problem, query->q ? text.c_str() : nullptr);
+            corrected = query->q ? aws__spelling_correct(x, text) : "";
+        }
         if (!corrected.empty()) {
             r->has_corrected = true;
             r->corrected = corrected;

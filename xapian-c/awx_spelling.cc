@@ -38,7 +38,10 @@ bool known(const Xapian::Database &db, const std::string &word)
     for (aws__field_id f : text_fields)
         if (db.term_exists(aws__prefix(f) + word))
             return true;
-    return false;
+    /* An abbreviation of the synonym table ("peft") is searched through
+     * its long form even when no document spells it. */
+    std::string key = aws__synonym_key(word);
+    return !key.empty() && db.synonyms_begin(key) != db.synonyms_end(key);
 }
 
 /* Whether the word Q[B..E) is one a user could have misspelt: not an
