@@ -30,6 +30,7 @@ const double feedback_cutoff = 0.5;
 /* The expansion's weight against the passage's own words, and against
  * the paper's own title words. */
 const double expansion_weight = 0.5;
+const double title_query_weight = 0.3;
 
 /* Weights of the list's own structure against the expanded terms, as
  * measured by bench/run-related-bench.sh (bench/related-results.md):
@@ -239,6 +240,26 @@ Xapian::Query title_words(const Xapian::Database &x, Xapian::docid did)
     return Xapian::Query(Xapian::Query::OP_OR, subs.begin(), subs.end());
 }
 
+/* DID's title as a user would type it, parsed as search parses queries
+ * (synonyms included), so related always has at least what a plain
+ * title query finds; the stemmed title words when the title does not
+ * parse (a stray quote or operator word). */
+Xapian::Query title_query(const Xapian::Database &x, Xapian::docid did)
+{
+    std::string title = x.get_document(did).get_value(AWS__SLOT_TITLE);
+    try {
+        std::string problem;
+        Xapian::QueryParser qp;
+        aws__queryparser_setup(qp, x, &problem);
+        Xapian::Query q = aws__synonyms_parse(x, qp, problem, title.c_str());
+        if (!q.empty())
+            return q;
+    } catch (const aws__error &) {
+    } catch (const Xapian::QueryParserError &) {
+    }
+    return title_words(x, did);
+}
+
 Xapian::Query related_to_doc(const Xapian::Database &x, Xapian::docid did)
 {
     Xapian::Enquire enq(x);
@@ -254,6 +275,12 @@ Xapian::Query related_to_doc(const Xapian::Database &x, Xapian::docid did)
                     Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, terms_query(eset),
                                   expansion_weight),
                     title_words(x, did));
+    /* The title as search would parse it adds the synonyms of its words
+     * ("MoE" reaches "mixture of experts" papers); at full weight it
+     * would turn related into a title search (bench/related-results.md). */
+    q = Xapian::Query(Xapian::Query::OP_OR, q,
+                      Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, title_query(x, did),
+                                    title_query_weight));
     if (q.empty())
         return q;
     Xapian::Query sec = prefixed_terms(x, did, aws__prefix(AWS__F_SECTION_EXACT), section_boost);
