@@ -1,32 +1,14 @@
 /* paths.c - where awsearch keeps its files (SPEC.md "Where things live"). */
 #include "paths.h"
+#include "strfmt.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* A malloc'd string made from a printf format, or NULL. */
-static char *path_printf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return NULL;
-    char *s = malloc((size_t)n + 1);
-    if (s == NULL)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
 
 /* The value of environment variable NAME when it is set and not empty. */
 static const char *env_nonempty(const char *name)
@@ -45,7 +27,7 @@ static char *xdg_home(const char *var, const char *fallback)
     const char *home = env_nonempty("HOME");
     if (home == NULL)
         return NULL;
-    return path_printf("%s/%s", home, fallback);
+    return aws_strfmt("%s/%s", home, fallback);
 }
 
 char *aws_path_default_db(void)
@@ -56,7 +38,7 @@ char *aws_path_default_db(void)
     char *base = xdg_home("XDG_DATA_HOME", ".local/share");
     if (base == NULL)
         return NULL;
-    char *p = path_printf("%s/awsearch/db", base);
+    char *p = aws_strfmt("%s/awsearch/db", base);
     free(base);
     return p;
 }
@@ -68,8 +50,8 @@ char *aws_path_default_socket(void)
         return strdup(v);
     v = env_nonempty("XDG_RUNTIME_DIR");
     if (v != NULL && v[0] == '/')
-        return path_printf("%s/awsearch.sock", v);
-    return path_printf("/tmp/awsearch-%lu/awsearch.sock", (unsigned long)getuid());
+        return aws_strfmt("%s/awsearch.sock", v);
+    return aws_strfmt("/tmp/awsearch-%lu/awsearch.sock", (unsigned long)getuid());
 }
 
 char *aws_path_default_cache(void)
@@ -80,7 +62,7 @@ char *aws_path_default_cache(void)
     char *base = xdg_home("XDG_CACHE_HOME", ".cache");
     if (base == NULL)
         return NULL;
-    char *p = path_printf("%s/awsearch", base);
+    char *p = aws_strfmt("%s/awsearch", base);
     free(base);
     return p;
 }
@@ -113,7 +95,7 @@ char *aws_path_datadir(void)
     char *exe = aws_path_exe_dir();
     if (exe == NULL)
         return NULL;
-    char *p = path_printf("%s/../share/awsearch", exe);
+    char *p = aws_strfmt("%s/../share/awsearch", exe);
     free(exe);
     return p;
 }

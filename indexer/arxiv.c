@@ -17,6 +17,7 @@
 
 #include "arxiv_cache.h"
 #include "arxiv_fetcher.h"
+#include "strfmt.h"
 #include "ids.h"
 
 #define DEFAULT_BATCH 50
@@ -39,20 +40,14 @@ int aws__arxiv_say(aws_arxiv_report_t *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int len = vsnprintf(NULL, 0, fmt, ap);
+    char *msg = aws_vstrfmt(fmt, ap);
     va_end(ap);
-    if (len < 0)
-        return -1;
-    char *msg = malloc((size_t)len + 1);
     char **nm = msg != NULL ? realloc(r->messages, (r->n_messages + 1) * sizeof *nm)
                             : NULL;
     if (nm == NULL) {
         free(msg);
         return -1;
     }
-    va_start(ap, fmt);
-    vsnprintf(msg, (size_t)len + 1, fmt, ap);
-    va_end(ap);
     r->messages = nm;
     r->messages[r->n_messages++] = msg;
     return 0;

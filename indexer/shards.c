@@ -11,6 +11,7 @@
 #define _XOPEN_SOURCE 700
 
 #include "shards.h"
+#include "strfmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,18 +48,6 @@ bool aws__shards_available(void)
     }
     free(copy);
     return found;
-}
-
-static void set_err(char **errmsg, const char *fmt, ...)
-{
-    va_list ap;
-    char buf[1024];
-
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    free(*errmsg);
-    *errmsg = strdup(buf);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -162,14 +151,14 @@ static aws_sync_status_t compact(char **shards, unsigned n, const char *dest,
     }
     free(argv);
     if (pid < 0) {
-        set_err(errmsg, "cannot start %s: %s", COMPACT_TOOL, strerror(errno));
+        aws_errmsg_set(errmsg, "cannot start %s: %s", COMPACT_TOOL, strerror(errno));
         return AWS_SYNC_DB_ERROR;
     }
     wait_all(&pid, &status, 1, opts);
     if (stopped(opts))
         return AWS_SYNC_STOPPED;
     if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        set_err(errmsg, "%s: %s failed to merge the shards (wait status %d)", dest,
+        aws_errmsg_set(errmsg, "%s: %s failed to merge the shards (wait status %d)", dest,
                 COMPACT_TOOL, status);
         return AWS_SYNC_DB_ERROR;
     }
@@ -194,12 +183,12 @@ static aws_sync_status_t run_workers(aws_entry_t *const *entries,
     for (unsigned k = 0; k < jobs; k++) {
         int p[2];
         if (pipe(p) != 0) {
-            set_err(errmsg, "cannot start a worker: %s", strerror(errno));
+            aws_errmsg_set(errmsg, "cannot start a worker: %s", strerror(errno));
             rc = AWS_SYNC_DB_ERROR;
             break;
         }
         if ((pids[k] = fork()) < 0) {
-            set_err(errmsg, "cannot start a worker: %s", strerror(errno));
+            aws_errmsg_set(errmsg, "cannot start a worker: %s", strerror(errno));
             close(p[0]);
             close(p[1]);
             pids[k] = 0;
@@ -232,7 +221,7 @@ static aws_sync_status_t run_workers(aws_entry_t *const *entries,
         } else if (status[k] == -1 || !WIFEXITED(status[k]) ||
                    WEXITSTATUS(status[k]) != WORKER_OK) {
             line[got > 0 ? got : 0] = '\0';
-            set_err(errmsg, "%s", got > 0 ? line : "a worker process failed");
+            aws_errmsg_set(errmsg, "%s", got > 0 ? line : "a worker process failed");
             rc = AWS_SYNC_DB_ERROR;
         }
     }
@@ -255,7 +244,7 @@ aws_sync_status_t aws__shards_write(aws_entry_t *const *entries,
         return AWS_SYNC_NOMEM;
     snprintf(dir, len, "%s.shards", dest);
     if (mkdir(dir, 0700) != 0) {
-        set_err(errmsg, "%s: cannot create: %s", dir, strerror(errno));
+        aws_errmsg_set(errmsg, "%s: cannot create: %s", dir, strerror(errno));
         free(dir);
         return AWS_SYNC_DB_ERROR;
     }

@@ -17,6 +17,7 @@
 
 #include "awx.h"
 #include "paths.h"
+#include "strfmt.h"
 #include "shards.h"
 
 /* Below this many entries per process, a sharded rebuild is not worth its
@@ -89,19 +90,6 @@ static known_t *known_find(known_set_t *ks, const char *id)
     return bsearch(&key, ks->v, ks->n, sizeof *ks->v, known_cmp);
 }
 
-/* Sets *ERRMSG to a malloc'd formatted message. */
-static void set_errmsg(char **errmsg, const char *fmt, ...)
-{
-    va_list ap;
-    char buf[1024];
-
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    free(*errmsg);
-    *errmsg = strdup(buf);
-}
-
 /* Reports the failure of WHAT on DB and returns AWS_SYNC_DB_ERROR (or
  * NOMEM when that is what the shim says). */
 static aws_sync_status_t db_error(awx_db_t *db, awx_status_t st, const char *what,
@@ -111,7 +99,7 @@ static aws_sync_status_t db_error(awx_db_t *db, awx_status_t st, const char *wha
 
     if (detail[0] == '\0')
         detail = awx_status_to_string(st);
-    set_errmsg(errmsg, "%s: %s: %s", path, what, detail);
+    aws_errmsg_set(errmsg, "%s: %s: %s", path, what, detail);
     return st == AWX_ERR_NOMEM ? AWS_SYNC_NOMEM : AWS_SYNC_DB_ERROR;
 }
 
@@ -332,7 +320,7 @@ static aws_sync_status_t make_parent(const char *path, char **errmsg)
     if (slash != NULL && slash != copy) {
         *slash = '\0';
         if (aws_mkdir_p(copy, 0755) != 0) {
-            set_errmsg(errmsg, "%s: cannot create the folder: %s", copy, strerror(errno));
+            aws_errmsg_set(errmsg, "%s: cannot create the folder: %s", copy, strerror(errno));
             rc = AWS_SYNC_DB_ERROR;
         }
     }
@@ -354,7 +342,7 @@ static aws_sync_status_t sync_incremental(aws_list_t *list, const aws_sync_opts_
     st = awx_db_open(path, AWX_OPEN_WRITE, opts->lock_wait_ms, &db, errmsg);
     if (st != AWX_OK) {
         if (*errmsg == NULL)
-            set_errmsg(errmsg, "%s: %s", path, awx_status_to_string(st));
+            aws_errmsg_set(errmsg, "%s: %s", path, awx_status_to_string(st));
         return st == AWX_ERR_NOMEM ? AWS_SYNC_NOMEM : AWS_SYNC_DB_ERROR;
     }
     rc = load_known(db, path, &ks, errmsg);
@@ -420,7 +408,7 @@ static aws_sync_status_t sync_rebuild(aws_list_t *list, const aws_sync_opts_t *o
             goto out;
     } else {
         if (*errmsg == NULL)
-            set_errmsg(errmsg, "%s: %s", path, awx_status_to_string(st));
+            aws_errmsg_set(errmsg, "%s: %s", path, awx_status_to_string(st));
         rc = st == AWX_ERR_NOMEM ? AWS_SYNC_NOMEM : AWS_SYNC_DB_ERROR;
         goto out;
     }
@@ -428,7 +416,7 @@ static aws_sync_status_t sync_rebuild(aws_list_t *list, const aws_sync_opts_t *o
     st = awx_rebuild_begin(path, &new_dir, errmsg);
     if (st != AWX_OK) {
         if (*errmsg == NULL)
-            set_errmsg(errmsg, "%s: %s", path, awx_status_to_string(st));
+            aws_errmsg_set(errmsg, "%s: %s", path, awx_status_to_string(st));
         rc = AWS_SYNC_DB_ERROR;
         goto out;
     }
@@ -451,7 +439,7 @@ static aws_sync_status_t sync_rebuild(aws_list_t *list, const aws_sync_opts_t *o
     st = awx_db_open(new_dir, AWX_OPEN_WRITE, 0, &db, errmsg);
     if (st != AWX_OK) {
         if (*errmsg == NULL)
-            set_errmsg(errmsg, "%s: %s", new_dir, awx_status_to_string(st));
+            aws_errmsg_set(errmsg, "%s: %s", new_dir, awx_status_to_string(st));
         rc = AWS_SYNC_DB_ERROR;
         goto abort;
     }
@@ -469,7 +457,7 @@ static aws_sync_status_t sync_rebuild(aws_list_t *list, const aws_sync_opts_t *o
     st = awx_rebuild_finish(path, new_dir, errmsg);
     if (st != AWX_OK) {
         if (*errmsg == NULL)
-            set_errmsg(errmsg, "%s: %s", path, awx_status_to_string(st));
+            aws_errmsg_set(errmsg, "%s: %s", path, awx_status_to_string(st));
         rc = AWS_SYNC_DB_ERROR;
         goto abort;
     }
