@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "test_awx_common.h"
 
@@ -177,4 +178,57 @@ size_t count_hits(awx_db_t *db, const char *q)
     size_t n = awx_results_count(r);
     awx_results_free(r);
     return n;
+}
+
+int fixture_group_setup(void **state)
+{
+    awx_fixture_t *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->dir = temp_dir();
+    snprintf(f->path, sizeof f->path, "%s/db", f->dir);
+    *state = f;
+    return 0;
+}
+
+int fixture_corpus_setup(void **state)
+{
+    fixture_group_setup(state);
+    awx_fixture_t *f = *state;
+    corpus_build(f->path);
+    f->db = open_ok(f->path, AWX_OPEN_READ);
+    return 0;
+}
+
+int fixture_group_teardown(void **state)
+{
+    awx_fixture_t *f = *state;
+    awx_db_close(f->db);
+    remove_tree(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+int fixture_reset(void **state)
+{
+    awx_fixture_t *f = *state;
+    remove_tree(f->dir);
+    assert_int_equal(mkdir(f->dir, 0700), 0);
+    return 0;
+}
+
+awx_db_t *fixture_db(void **state)
+{
+    return ((awx_fixture_t *)*state)->db;
+}
+
+awx_db_t *open_ok(const char *path, awx_open_mode_t mode)
+{
+    awx_db_t *db = NULL;
+    char *err = NULL;
+    awx_status_t st = awx_db_open(path, mode, 0, &db, &err);
+    if (st != AWX_OK)
+        fail_msg("open %s: %s", path, err ? err : awx_status_to_string(st));
+    assert_null(err);
+    return db;
 }

@@ -57,4 +57,26 @@ awx_results_t *run_query(awx_db_t *db, const char *q);
 /* The number of hits (limit 100) for Q. */
 size_t count_hits(awx_db_t *db, const char *q);
 
+/* A group fixture: a temporary folder DIR, the database path PATH inside
+ * it, and (for the corpus fixture) the corpus opened read-only in DB. */
+typedef struct awx_fixture {
+    char *dir;
+    char path[4096];
+    awx_db_t *db;
+} awx_fixture_t;
+
+/* Group setup: an empty temporary folder, no database open. */
+int fixture_group_setup(void **state);
+/* Group setup: the corpus built at PATH and opened read-only in DB. */
+int fixture_corpus_setup(void **state);
+/* Group teardown for both: closes DB, removes DIR. */
+int fixture_group_teardown(void **state);
+/* Test setup: DIR emptied again, so each test's PATH starts with nothing. */
+int fixture_reset(void **state);
+/* The corpus fixture's read-only database. */
+awx_db_t *fixture_db(void **state);
+
+/* Opens PATH, failing the test with the error text when that fails. */
+awx_db_t *open_ok(const char *path, awx_open_mode_t mode);
+
 #endif

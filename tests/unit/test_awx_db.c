@@ -22,50 +22,6 @@
 
 #include "test_awx_common.h"
 
-typedef struct fixture {
-    char *dir;
-    char path[4096];
-} fixture_t;
-
-static int group_setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->dir = temp_dir();
-    snprintf(f->path, sizeof f->path, "%s/db", f->dir);
-    *state = f;
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    fixture_t *f = *state;
-    remove_tree(f->dir);
-    free(f->dir);
-    free(f);
-    return 0;
-}
-
-/* Each test's database path starts empty. */
-static int test_setup(void **state)
-{
-    fixture_t *f = *state;
-    remove_tree(f->dir);
-    assert_int_equal(mkdir(f->dir, 0700), 0);
-    return 0;
-}
-
-static awx_db_t *open_ok(const char *path, awx_open_mode_t mode)
-{
-    awx_db_t *db = NULL;
-    char *err = NULL;
-    awx_status_t st = awx_db_open(path, mode, 0, &db, &err);
-    if (st != AWX_OK)
-        fail_msg("open %s: %s", path, err ? err : awx_status_to_string(st));
-    assert_null(err);
-    return db;
-}
-
 static void put_entry(awx_db_t *db, size_t i, const char *digest)
 {
     awx_doc_t doc;
@@ -114,7 +70,7 @@ static void test_status_names(void **state)
 
 static void test_put_get_replace_delete(void **state)
 {
-    fixture_t *f = *state;
+    awx_fixture_t *f = *state;
     awx_db_t *db = open_ok(f->path, AWX_OPEN_WRITE);
     put_entry(db, 0, "d0");
     put_entry(db, 1, NULL);
@@ -159,7 +115,7 @@ static void test_put_get_replace_delete(void **state)
 
 static void test_long_id(void **state)
 {
-    fixture_t *f = *state;
+    awx_fixture_t *f = *state;
     char a[600], b[600];
     memset(a, 'a', sizeof a - 2);
     a[sizeof a - 2] = 'x';
@@ -176,7 +132,7 @@ static void test_long_id(void **state)
 
 static void test_bad_documents(void **state)
 {
-    fixture_t *f = *state;
+    awx_fixture_t *f = *state;
     awx_db_t *db = open_ok(f->path, AWX_OPEN_WRITE);
     awx_doc_t doc;
     corpus_doc(&corpus[0], NULL, &doc);
@@ -212,7 +168,7 @@ static int walk_fn(const char *id, const char *digest, void *ctx)
 
 static void test_foreach_id(void **state)
 {
-    fixture_t *f = *state;
+    awx_fixture_t *f = *state;
     awx_db_t *db = open_ok(f->path, AWX_OPEN_WRITE);
     put_entry(db, 2, "c");
     put_entry(db, 0, "a");
@@ -234,7 +190,7 @@ static void test_foreach_id(void **state)
 
 static void test_counts_and_metadata(void **state)
 {
-    fixture_t *f = *state;
+    awx_fixture_t *f = *state;
     corpus_build(f->path);
     awx_db_t *db = open_ok(f->path, AWX_OPEN_WRITE);
     awx_counts_t c;
@@ -264,7 +220,7 @@ static void test_counts_and_metadata(void **state)
 
 static void test_transactions(void **state)
 {
-    fixture_t *f = *state;
+    awx_fixture_t *f = *state;
     awx_db_t *w = open_ok(f->path, AWX_OPEN_WRITE);
     put_entry(w, 0, NULL);
     assert_int_equal(awx_db_commit(w), AWX_OK);
@@ -307,7 +263,7 @@ static void test_transactions(void **state)
 
 static void test_missing_database(void **state)
 {
-    fixture_t *f = *state;
+    awx_fixture_t *f = *state;
     awx_db_t *db = (awx_db_t *)1;
     char *err = NULL;
     assert_int_equal(awx_db_open(f->path, AWX_OPEN_READ, 0, &db, &err), AWX_ERR_NO_DATABASE);
@@ -361,7 +317,7 @@ static size_t entries_in(const char *dir)
 
 static void test_not_a_database(void **state)
 {
-    fixture_t *f = *state;
+    awx_fixture_t *f = *state;
     /* A folder with someone's files in it. */
     assert_int_equal(mkdir(f->path, 0700), 0);
     char notes[4200];
@@ -403,7 +359,7 @@ static void test_not_a_database(void **state)
  * an error, however many words there are. */
 static void test_wildcard_bound(void **state)
 {
-    fixture_t *f = *state;
+    awx_fixture_t *f = *state;
     awx_db_t *db = open_ok(f->path, AWX_OPEN_WRITE);
     for (int i = 0; i < 150; i++) {
         char id[16], title[32];
@@ -432,7 +388,7 @@ static long elapsed_ms(const struct timespec *since)
 
 static void test_second_writer(void **state)
 {
-    fixture_t *f = *state;
+    awx_fixture_t *f = *state;
     awx_db_t *first = open_ok(f->path, AWX_OPEN_WRITE);
     awx_db_t *second = NULL;
     char *err = NULL;
@@ -484,17 +440,17 @@ static void test_second_writer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_status_names, test_setup),
-        cmocka_unit_test_setup(test_put_get_replace_delete, test_setup),
-        cmocka_unit_test_setup(test_long_id, test_setup),
-        cmocka_unit_test_setup(test_bad_documents, test_setup),
-        cmocka_unit_test_setup(test_foreach_id, test_setup),
-        cmocka_unit_test_setup(test_counts_and_metadata, test_setup),
-        cmocka_unit_test_setup(test_transactions, test_setup),
-        cmocka_unit_test_setup(test_missing_database, test_setup),
-        cmocka_unit_test_setup(test_not_a_database, test_setup),
-        cmocka_unit_test_setup(test_wildcard_bound, test_setup),
-        cmocka_unit_test_setup(test_second_writer, test_setup),
+        cmocka_unit_test_setup(test_status_names, fixture_reset),
+        cmocka_unit_test_setup(test_put_get_replace_delete, fixture_reset),
+        cmocka_unit_test_setup(test_long_id, fixture_reset),
+        cmocka_unit_test_setup(test_bad_documents, fixture_reset),
+        cmocka_unit_test_setup(test_foreach_id, fixture_reset),
+        cmocka_unit_test_setup(test_counts_and_metadata, fixture_reset),
+        cmocka_unit_test_setup(test_transactions, fixture_reset),
+        cmocka_unit_test_setup(test_missing_database, fixture_reset),
+        cmocka_unit_test_setup(test_not_a_database, fixture_reset),
+        cmocka_unit_test_setup(test_wildcard_bound, fixture_reset),
+        cmocka_unit_test_setup(test_second_writer, fixture_reset),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, fixture_group_setup, fixture_group_teardown);
 }

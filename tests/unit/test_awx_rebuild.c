@@ -21,48 +21,6 @@
 
 #include "test_awx_common.h"
 
-typedef struct fixture {
-    char *dir;
-    char path[4096];
-} fixture_t;
-
-static int group_setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->dir = temp_dir();
-    snprintf(f->path, sizeof f->path, "%s/db", f->dir);
-    *state = f;
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    fixture_t *f = *state;
-    remove_tree(f->dir);
-    free(f->dir);
-    free(f);
-    return 0;
-}
-
-static int test_setup(void **state)
-{
-    fixture_t *f = *state;
-    remove_tree(f->dir);
-    assert_int_equal(mkdir(f->dir, 0700), 0);
-    return 0;
-}
-
-static awx_db_t *open_ok(const char *path, awx_open_mode_t mode)
-{
-    awx_db_t *db = NULL;
-    char *err = NULL;
-    awx_status_t st = awx_db_open(path, mode, 0, &db, &err);
-    if (st != AWX_OK)
-        fail_msg("open %s: %s", path, err ? err : awx_status_to_string(st));
-    return db;
-}
-
 /* Writes the corpus entries FROM..TO-1 into the database at PATH. */
 static void fill(const char *path, size_t from, size_t to)
 {
@@ -126,7 +84,7 @@ static void rebuild(const char *path, size_t from, size_t to)
 
 static void test_rebuild_swaps_atomically(void **state)
 {
-    fixture_t *f = *state;
+    awx_fixture_t *f = *state;
     fill(f->path, 0, 2);
     awx_db_t *r = open_ok(f->path, AWX_OPEN_READ);
     assert_true(has_doc(r, corpus[0].id));
@@ -173,7 +131,7 @@ static void test_rebuild_swaps_atomically(void **state)
 
 static void test_rebuild_abort(void **state)
 {
-    fixture_t *f = *state;
+    awx_fixture_t *f = *state;
     fill(f->path, 0, 2);
     char *nd = NULL, *err = NULL;
     assert_int_equal(awx_rebuild_begin(f->path, &nd, &err), AWX_OK);
@@ -198,7 +156,7 @@ static void test_rebuild_abort(void **state)
  * rebuild clears what it left behind. */
 static void test_rebuild_killed(void **state)
 {
-    fixture_t *f = *state;
+    awx_fixture_t *f = *state;
     fill(f->path, 0, 2);
     rebuild(f->path, 0, 3);
     pid_t pid = fork();
@@ -290,7 +248,7 @@ static void *reader_main(void *arg)
 
 static void test_readers_during_rebuilds(void **state)
 {
-    fixture_t *f = *state;
+    awx_fixture_t *f = *state;
     corpus_build(f->path);
     atomic_int stop = 0;
     reader_t readers[2];
@@ -320,7 +278,7 @@ static void test_readers_during_rebuilds(void **state)
  * wrote, through the stub file too. */
 static void test_xapian_delve_reads_it(void **state)
 {
-    fixture_t *f = *state;
+    awx_fixture_t *f = *state;
     corpus_build(f->path);
     for (int pass = 0; pass < 2; pass++) {
         char cmd[4300];
@@ -352,11 +310,11 @@ static void test_xapian_delve_reads_it(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_rebuild_swaps_atomically, test_setup),
-        cmocka_unit_test_setup(test_rebuild_abort, test_setup),
-        cmocka_unit_test_setup(test_rebuild_killed, test_setup),
-        cmocka_unit_test_setup(test_readers_during_rebuilds, test_setup),
-        cmocka_unit_test_setup(test_xapian_delve_reads_it, test_setup),
+        cmocka_unit_test_setup(test_rebuild_swaps_atomically, fixture_reset),
+        cmocka_unit_test_setup(test_rebuild_abort, fixture_reset),
+        cmocka_unit_test_setup(test_rebuild_killed, fixture_reset),
+        cmocka_unit_test_setup(test_readers_during_rebuilds, fixture_reset),
+        cmocka_unit_test_setup(test_xapian_delve_reads_it, fixture_reset),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, fixture_group_setup, fixture_group_teardown);
 }

@@ -15,43 +15,9 @@
 
 #include "test_awx_common.h"
 
-typedef struct fixture {
-    char *dir;
-    char path[4096];
-    awx_db_t *db;
-} fixture_t;
-
-static int group_setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->dir = temp_dir();
-    snprintf(f->path, sizeof f->path, "%s/db", f->dir);
-    corpus_build(f->path);
-    char *err = NULL;
-    assert_int_equal(awx_db_open(f->path, AWX_OPEN_READ, 0, &f->db, &err), AWX_OK);
-    *state = f;
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    fixture_t *f = *state;
-    awx_db_close(f->db);
-    remove_tree(f->dir);
-    free(f->dir);
-    free(f);
-    return 0;
-}
-
-static awx_db_t *db_of(void **state)
-{
-    return ((fixture_t *)*state)->db;
-}
-
 static void test_related_never_returns_source(void **state)
 {
-    awx_db_t *db = db_of(state);
+    awx_db_t *db = fixture_db(state);
     awx_query_t opts = {.limit = 100};
     for (size_t i = 0; i < corpus_len; i++) {
         awx_results_t *r = NULL;
@@ -65,7 +31,7 @@ static void test_related_never_returns_source(void **state)
 
 static void test_related_ranks_neighbours(void **state)
 {
-    awx_db_t *db = db_of(state);
+    awx_db_t *db = fixture_db(state);
     awx_query_t opts = {.limit = 3, .snippets = true};
     awx_results_t *r = NULL;
     /* The other mixture-of-experts paper first. */
@@ -89,7 +55,7 @@ static void test_related_ranks_neighbours(void **state)
 
 static void test_related_text(void **state)
 {
-    awx_db_t *db = db_of(state);
+    awx_db_t *db = fixture_db(state);
     awx_query_t opts = {.limit = 5};
     awx_results_t *r = NULL;
     assert_int_equal(awx_db_related(db, NULL,
@@ -108,7 +74,7 @@ static void test_related_text(void **state)
 
 static void test_related_errors(void **state)
 {
-    awx_db_t *db = db_of(state);
+    awx_db_t *db = fixture_db(state);
     awx_query_t opts = {.limit = 5};
     awx_results_t *r = (awx_results_t *)1;
     assert_int_equal(awx_db_related(db, "9999.99999", NULL, &opts, &r), AWX_ERR_NOT_FOUND);
@@ -137,7 +103,7 @@ static bool contains(char **v, size_t n, const char *s)
 
 static void test_suggest(void **state)
 {
-    awx_db_t *db = db_of(state);
+    awx_db_t *db = fixture_db(state);
     char **out = NULL;
     size_t n = 0;
     /* A title that starts with the prefix comes first, then title words. */
@@ -185,5 +151,5 @@ int main(void)
         cmocka_unit_test(test_related_errors),
         cmocka_unit_test(test_suggest),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, fixture_corpus_setup, fixture_group_teardown);
 }

@@ -16,43 +16,9 @@
 
 #include "test_awx_common.h"
 
-typedef struct fixture {
-    char *dir;
-    char path[4096];
-    awx_db_t *db;
-} fixture_t;
-
-static int group_setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->dir = temp_dir();
-    snprintf(f->path, sizeof f->path, "%s/db", f->dir);
-    corpus_build(f->path);
-    char *err = NULL;
-    assert_int_equal(awx_db_open(f->path, AWX_OPEN_READ, 0, &f->db, &err), AWX_OK);
-    *state = f;
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    fixture_t *f = *state;
-    awx_db_close(f->db);
-    remove_tree(f->dir);
-    free(f->dir);
-    free(f);
-    return 0;
-}
-
-static awx_db_t *db_of(void **state)
-{
-    return ((fixture_t *)*state)->db;
-}
-
 static void test_empty_query_matches_all(void **state)
 {
-    awx_db_t *db = db_of(state);
+    awx_db_t *db = fixture_db(state);
     assert_int_equal(count_hits(db, ""), corpus_len);
     assert_int_equal(count_hits(db, "   \t"), corpus_len);
     awx_query_t q = {.q = NULL, .limit = 3};
@@ -65,7 +31,7 @@ static void test_empty_query_matches_all(void **state)
 
 static void test_plain_words(void **state)
 {
-    awx_db_t *db = db_of(state);
+    awx_db_t *db = fixture_db(state);
     awx_results_t *r = run_query(db, "mixture of experts");
     assert_true(awx_results_count(r) >= 2);
     /* Both MoE papers come before anything else. */
@@ -97,7 +63,7 @@ static void test_title_weighs_more(void **state)
 {
     /* "transformer" is in the Switch paper's long title and in the short
      * abstract of the repo, which would win on length alone. */
-    awx_results_t *r = run_query(db_of(state), "transformer");
+    awx_results_t *r = run_query(fixture_db(state), "transformer");
     assert_int_equal(awx_results_count(r), 2);
     assert_string_equal(hit_id(r, 0), "2101.03961");
     awx_results_free(r);
@@ -105,7 +71,7 @@ static void test_title_weighs_more(void **state)
 
 static void test_field_prefixes(void **state)
 {
-    awx_db_t *db = db_of(state);
+    awx_db_t *db = fixture_db(state);
     assert_int_equal(count_hits(db, "title:scaling"), 2);
     assert_int_equal(count_hits(db, "title:routing"), 0);
     assert_int_equal(count_hits(db, "abstract:mixtral"), 1);
@@ -124,7 +90,7 @@ static void test_field_prefixes(void **state)
 
 static void test_author(void **state)
 {
-    awx_db_t *db = db_of(state);
+    awx_db_t *db = fixture_db(state);
     awx_results_t *r = run_query(db, "author:Smith");
     assert_int_equal(awx_results_count(r), 1);
     assert_string_equal(hit_id(r, 0), "2402.00001");
@@ -145,7 +111,7 @@ static void test_author(void **state)
 
 static void test_id(void **state)
 {
-    awx_db_t *db = db_of(state);
+    awx_db_t *db = fixture_db(state);
     const char *forms[] = {"id:2401.04088", "id:2401.04088v2", "id:arXiv:2401.04088",
                            "id:https://arxiv.org/abs/2401.04088",
                            "id:http://arxiv.org/pdf/2401.04088v1.pdf", NULL};
@@ -163,7 +129,7 @@ static void test_id(void **state)
 
 static void test_phrase_and_boolean(void **state)
 {
-    awx_db_t *db = db_of(state);
+    awx_db_t *db = fixture_db(state);
     assert_int_equal(count_hits(db, "\"reward model\""), 1);
     assert_int_equal(count_hits(db, "\"model reward\""), 0);
     /* RLHF is in two abstracts, DPO in one of them. */
@@ -193,7 +159,7 @@ static void test_phrase_and_boolean(void **state)
 
 static void test_wildcard(void **state)
 {
-    awx_db_t *db = db_of(state);
+    awx_db_t *db = fixture_db(state);
     assert_int_equal(count_hits(db, "distill*"), 2);
     assert_int_equal(count_hits(db, "title:distill*"), 2);
     assert_int_equal(count_hits(db, "zzzq*"), 0);
@@ -201,7 +167,7 @@ static void test_wildcard(void **state)
 
 static void test_ranges(void **state)
 {
-    awx_db_t *db = db_of(state);
+    awx_db_t *db = fixture_db(state);
     assert_int_equal(count_hits(db, "year:2023..2024"), 4);
     assert_int_equal(count_hits(db, "year:..2021"), 2);
     assert_int_equal(count_hits(db, "year:2024..2024"), 2);
@@ -220,7 +186,7 @@ static void test_ranges(void **state)
 
 static void test_cjk(void **state)
 {
-    awx_db_t *db = db_of(state);
+    awx_db_t *db = fixture_db(state);
     awx_results_t *r = run_query(db, "语言模型");
     assert_int_equal(awx_results_count(r), 1);
     assert_string_equal(hit_id(r, 0), "2402.00001");
@@ -229,7 +195,7 @@ static void test_cjk(void **state)
 
 static void test_section_filter(void **state)
 {
-    awx_db_t *db = db_of(state);
+    awx_db_t *db = fixture_db(state);
     const char *names[] = {"Alignment", "alignment", "ALIGNMENT", NULL};
     for (const char **n = names; *n; n++) {
         awx_query_t q = {.q = "", .section = *n, .limit = 10};
@@ -260,7 +226,7 @@ static int year_of(const char *id)
 
 static void test_sorts(void **state)
 {
-    awx_db_t *db = db_of(state);
+    awx_db_t *db = fixture_db(state);
     awx_query_t q = {.q = "", .limit = 100, .sort = AWX_SORT_YEAR};
     awx_results_t *r = NULL;
     assert_int_equal(awx_db_search(db, &q, &r), AWX_OK);
@@ -294,7 +260,7 @@ static void test_sorts(void **state)
 
 static void test_offset_limit(void **state)
 {
-    awx_db_t *db = db_of(state);
+    awx_db_t *db = fixture_db(state);
     awx_query_t q = {.q = "", .limit = 100, .sort = AWX_SORT_CITATIONS};
     awx_results_t *all = NULL, *page = NULL;
     assert_int_equal(awx_db_search(db, &q, &all), AWX_OK);
@@ -328,7 +294,7 @@ static uint64_t facet(const awx_results_t *r, awx_facet_kind_t k, const char *va
 
 static void test_facets(void **state)
 {
-    awx_db_t *db = db_of(state);
+    awx_db_t *db = fixture_db(state);
     /* limit 0: counts only, still over every match. */
     awx_query_t q = {.q = "", .limit = 0, .facets = true};
     awx_results_t *r = NULL;
@@ -394,7 +360,7 @@ static void check_spans(const awx_hit_t *h, const char *const *words, size_t wan
 
 static void test_snippets(void **state)
 {
-    awx_db_t *db = db_of(state);
+    awx_db_t *db = fixture_db(state);
     awx_query_t q = {.q = "sparse experts", .limit = 1, .snippets = true};
     awx_results_t *r = NULL;
     assert_int_equal(awx_db_search(db, &q, &r), AWX_OK);
@@ -479,7 +445,7 @@ static void test_snippets(void **state)
 
 static void test_spelling(void **state)
 {
-    awx_db_t *db = db_of(state);
+    awx_db_t *db = fixture_db(state);
     awx_results_t *r = run_query(db, "mixtrue of experts");
     assert_non_null(awx_results_corrected(r));
     assert_string_equal(awx_results_corrected(r), "mixture of experts");
@@ -503,7 +469,7 @@ static void test_spelling(void **state)
 
 static void test_syntax_error(void **state)
 {
-    awx_db_t *db = db_of(state);
+    awx_db_t *db = fixture_db(state);
     const char *bad[] = {"foo AND", "OR", "experts NOT", NULL};
     for (const char **b = bad; *b; b++) {
         awx_query_t q = {.q = *b, .limit = 10};
@@ -542,5 +508,5 @@ int main(void)
         cmocka_unit_test(test_spelling),
         cmocka_unit_test(test_syntax_error),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, fixture_corpus_setup, fixture_group_teardown);
 }
