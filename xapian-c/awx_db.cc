@@ -338,7 +338,14 @@ extern "C" awx_status_t awx_db_counts(awx_db_t *db, awx_counts_t *out)
         c.papers = x.get_termfreq(k + awx_kind_name(AWX_KIND_PAPER));
         c.repos = x.get_termfreq(k + awx_kind_name(AWX_KIND_REPO));
         c.links = x.get_termfreq(k + awx_kind_name(AWX_KIND_LINK));
-        c.abstracts = x.get_termfreq(aws__prefix(AWS__F_HAS) + "abstract");
+        /* Papers with an abstract: has:abstract also marks repos and links
+         * with a description, so intersect, exactly (check_at_least = all). */
+        Xapian::Enquire enq(x);
+        enq.set_query(Xapian::Query(Xapian::Query::OP_AND,
+                                    Xapian::Query(k + awx_kind_name(AWX_KIND_PAPER)),
+                                    Xapian::Query(aws__prefix(AWS__F_HAS) + "abstract")));
+        enq.set_weighting_scheme(Xapian::BoolWeight());
+        c.abstracts = enq.get_mset(0, 0, x.get_doccount()).get_matches_estimated();
         *out = c;
         return AWX_OK;
     });
