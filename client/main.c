@@ -101,8 +101,10 @@ static void print_help(void)
            "  -h, --help             print this help\n"
            "      --version          print the version\n\n"
            "Query syntax: words, \"phrases\", AND OR NOT, +word -word, NEAR,\n"
-           "prefix*, title: author: abstract: section: kind: id:,\n"
-           "year:2023..2024, citations:10..  (see awsearch(1)).\n"
+           "prefix*, title: author: abstract: section: kind: id:, has:code,\n"
+           "year:2023..2024, citations:10.., an arXiv id or URL alone;\n"
+           "abbreviations such as moe, rlhf, lora also find their long\n"
+           "forms (see awsearch(1)).\n"
            "Exit status: 0 results, 1 no results, 2 usage or query error,\n"
            "3 no daemon reachable.\n",
            USAGE);
