@@ -91,8 +91,13 @@ int aws_conn_call(int fd, const char *req, size_t len, uint32_t msgid,
                 return -1;
             }
             /* Only one request is in flight, but a daemon may send
-             * notifications or stale replies: skip anything else. */
-            if (resp->msgid == msgid)
+             * notifications or stale replies: skip anything else.  An
+             * error under msgid 0 when our request has another msgid is
+             * about the whole connection (the daemon refusing it as
+             * `busy` past --max-connections, or refusing the stream) and
+             * is the answer: skipping it would lose the reason. */
+            if (resp->msgid == msgid ||
+                (resp->msgid == 0 && msgid != 0 && resp->code != AWS_RPC_OK))
                 return 0;
             continue;
         }

@@ -134,8 +134,15 @@ static void write_key(FILE *out, const msgpack_object *entry)
                 have_name = key_part(out, id, slash ? (size_t)(slash - id) : id_len,
                                      false) > 0;
             } else if (kind_len == 4 && memcmp(kind, "link", 4) == 0) {
-                const char *host = strstr(id, "://");
-                host = host != NULL && (size_t)(host - id) < id_len ? host + 3 : id;
+                /* The stored string is not NUL-terminated: search only
+                 * its ID_LEN bytes for the scheme's "://". */
+                const char *host = id;
+                for (size_t i = 0; i + 3 <= id_len; i++) {
+                    if (memcmp(id + i, "://", 3) == 0) {
+                        host = id + i + 3;
+                        break;
+                    }
+                }
                 size_t rest = id_len - (size_t)(host - id);
                 if (rest > 4 && strncmp(host, "www.", 4) == 0) {
                     host += 4;

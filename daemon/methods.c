@@ -202,7 +202,7 @@ static awx_status_t run_search(call_t *c)
 static awx_status_t run_related(call_t *c)
 {
     const aws_request_t *req = c->req;
-    char id[AWS_ID_MAX];
+    char id[AWS_ID_MAX] = ""; /* stays empty for a related-by-text request */
     awx_status_t st;
     if (req->id == NULL && req->text == NULL)
         return reply_error(c, AWS_RPC_BAD_REQUEST,

@@ -153,6 +153,21 @@ def test_other_msgid_first():
         check_eq(len(json.loads(text(proc))["hits"]), 3, "hits of its msgid")
 
 
+def test_connection_error_under_msgid_0_is_reported():
+    # The daemon refuses a connection past --max-connections with one
+    # `busy` error under msgid 0, then hangs up: the client must show that
+    # reason, not "closed the connection before answering".
+    busy = raw_pack([1, 0, {b"code": 6, b"message":
+                            b"the daemon is at its connection limit; "
+                            b"retry later"}, None])
+    with awstest.TempDir("awho") as tmp:
+        proc = run_against(tmp, lambda m: busy, ["q"])
+        check_eq(proc.returncode, 3, "status (stderr %r)" % errtext(proc))
+        err = errtext(proc)
+        check("busy" in err and "connection limit" in err,
+              "busy reason lost: %r" % err)
+
+
 def test_broken_daemons_exit_3():
     cases = [
         (lambda m: None, "closed the connection"),

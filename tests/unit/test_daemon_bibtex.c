@@ -224,6 +224,43 @@ static void test_repo_and_link(void **state)
     free(text);
 }
 
+/* A stored string is not NUL-terminated: a link id that ends in "e:" with
+ * "//host/" right after it in memory must key by "e", not read on into the
+ * bytes that follow it (which once made the key "host"). */
+static void test_link_id_stays_in_bounds(void **state)
+{
+    (void)state;
+    char *buf = malloc(7);
+    assert_non_null(buf);
+    memcpy(buf, "e://ho/", 7);
+    msgpack_object_kv kv[2];
+    memset(kv, 0, sizeof kv);
+    kv[0].key.type = MSGPACK_OBJECT_STR;
+    kv[0].key.via.str.ptr = "id";
+    kv[0].key.via.str.size = 2;
+    kv[0].val.type = MSGPACK_OBJECT_STR;
+    kv[0].val.via.str.ptr = buf;
+    kv[0].val.via.str.size = 2; /* "e:" */
+    kv[1].key.type = MSGPACK_OBJECT_STR;
+    kv[1].key.via.str.ptr = "kind";
+    kv[1].key.via.str.size = 4;
+    kv[1].val.type = MSGPACK_OBJECT_STR;
+    kv[1].val.via.str.ptr = "link";
+    kv[1].val.via.str.size = 4;
+    msgpack_object entry;
+    memset(&entry, 0, sizeof entry);
+    entry.type = MSGPACK_OBJECT_MAP;
+    entry.via.map.size = 2;
+    entry.via.map.ptr = kv;
+
+    char *key, *text;
+    assert_int_equal(aws_bibtex_format(&entry, &key, &text), 0);
+    assert_string_equal(key, "e");
+    free(key);
+    free(text);
+    free(buf);
+}
+
 static void test_nothing_known(void **state)
 {
     (void)state;
@@ -243,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_key_skips_stop_words_and_folds_accents),
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_repo_and_link),
+        cmocka_unit_test(test_link_id_stays_in_bounds),
         cmocka_unit_test(test_nothing_known),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
