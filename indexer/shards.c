@@ -104,22 +104,27 @@ static int worker(aws_entry_t *const *entries, const char (*digests)[17], size_t
 }
 
 /* Waits for the N children PIDS (0: already reaped), sending them SIGTERM
- * once a stop is requested.  STATUS[i] gets each wait status. */
+ * once a stop is requested.  STATUS[i] gets each wait status.  The stop is
+ * checked before every wait, not only when a wait is interrupted: a signal
+ * that came while the children were being started, or between two waits,
+ * interrupts no wait, and the children would otherwise run to the end. */
 static void wait_all(pid_t *pids, int *status, size_t n, const aws_sync_opts_t *opts)
 {
     bool signalled = false;
 
     for (size_t i = 0; i < n; i++) {
-        while (pids[i] > 0 && waitpid(pids[i], &status[i], 0) < 0) {
-            if (errno != EINTR) {
-                status[i] = -1;
-                break;
-            }
+        while (pids[i] > 0) {
             if (stopped(opts) && !signalled) {
                 for (size_t j = i; j < n; j++)
                     if (pids[j] > 0)
                         kill(pids[j], SIGTERM);
                 signalled = true;
+            }
+            if (waitpid(pids[i], &status[i], 0) >= 0)
+                break;
+            if (errno != EINTR) {
+                status[i] = -1;
+                break;
             }
         }
         pids[i] = 0;

@@ -304,7 +304,12 @@ void awx_strings_free(char **strings, size_t n);
  * removes the folders of earlier rebuilds whose process died (kill -9).
  * Only folders that hold a Xapian database (or nothing) are ever removed.
  * A writable awx_db_open of a stub PATH writes into the folder it names,
- * so incremental runs work on a rebuilt database. */
+ * so incremental runs work on a rebuilt database; while such a handle is
+ * open, awx_rebuild_finish returns AWX_ERR_LOCKED and leaves PATH as it
+ * was (the caller then aborts), since the switch would delete the folder
+ * under the writer.  Only folders named PATH's name, a dot and a rebuild
+ * stamp are ever removed (as leftovers or as the database replaced), so a
+ * database that a hand-written stub names stays. */
 awx_status_t awx_rebuild_begin(const char *path, char **new_dir, char **errmsg);
 awx_status_t awx_rebuild_finish(const char *path, const char *new_dir, char **errmsg);
 void awx_rebuild_abort(const char *new_dir);

@@ -123,33 +123,89 @@ long trailing_pid(const std::string &name)
     return std::strtol(name.c_str() + dash + 1, nullptr, 10);
 }
 
+/* Whether S is what stamp() makes ("20260101T120000.123456789-4242"),
+ * maybe after "old-": only such names are leftovers of this scheme, and a
+ * user's "db.backup-2024" beside the database is not ours to remove. */
+bool is_stamp(const std::string &s)
+{
+    size_t i = s.compare(0, 4, "old-") == 0 ? 4 : 0;
+    auto digits = [&](size_t min, size_t max) {
+        size_t n = 0;
+        while (i < s.size() && n < max && s[i] >= '0' && s[i] <= '9') {
+            i++;
+            n++;
+        }
+        return n >= min;
+    };
+    if (!digits(8, 8) || i >= s.size() || s[i++] != 'T' || !digits(6, 6))
+        return false;
+    if (i < s.size() && s[i] == '.') {
+        i++;
+        if (!digits(1, 9))
+            return false;
+    }
+    if (i >= s.size() || s[i++] != '-' || !digits(1, 19))
+        return false;
+    return i == s.size();
+}
+
 bool process_gone(long pid)
 {
     return pid > 0 && kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
 }
 
+/* Removes a killed sharded rebuild's BASE.<stamp>.shards folder (made by
+ * awindex's shards.c beside its new folder): each shard in it goes only
+ * when it is a database or empty, and the folder only when that left it
+ * empty. */
+void remove_shards_dir(const std::string &dir)
+{
+    DIR *d = opendir(dir.c_str());
+    if (!d)
+        return;
+    std::vector<std::string> shards;
+    while (struct dirent *e = readdir(d)) {
+        std::string name = e->d_name;
+        if (name != "." && name != "..")
+            shards.push_back(join(dir, name));
+    }
+    closedir(d);
+    for (const std::string &s : shards)
+        remove_db_dir(s);
+    rmdir(dir.c_str());
+}
+
 /* What rebuilds that were killed left beside PATH: folders BASE.<stamp>
- * and temporary stubs .BASE.stub-<stamp> whose process is gone and which
- * the live stub does not name. */
+ * (and their BASE.<stamp>.shards) and temporary stubs .BASE.stub-<stamp>
+ * whose process is gone and which the live stub does not name. */
 void remove_stale(const split_path &sp, const std::string &live_target)
 {
     DIR *d = opendir(sp.dir.c_str());
     if (!d)
         return;
-    std::vector<std::string> folders, stubs;
+    std::vector<std::string> folders, stubs, shard_dirs;
+    const std::string shards_tail = ".shards";
     std::string lead = sp.base + ".", stub_lead = "." + sp.base + ".stub-";
     std::string live = live_target.empty() ? "" : split(live_target).base;
     while (struct dirent *e = readdir(d)) {
         std::string name = e->d_name;
         bool folder = name.compare(0, lead.size(), lead) == 0;
         bool stub = name.compare(0, stub_lead.size(), stub_lead) == 0;
-        if ((!folder && !stub) || name == live || !process_gone(trailing_pid(name)))
+        bool shards = folder && name.size() > shards_tail.size() &&
+                      name.compare(name.size() - shards_tail.size(), shards_tail.size(),
+                                   shards_tail) == 0;
+        std::string owner = shards ? name.substr(0, name.size() - shards_tail.size()) : name;
+        if ((!folder && !stub) || name == live ||
+            !is_stamp(owner.substr(folder ? lead.size() : stub_lead.size())) ||
+            !process_gone(trailing_pid(owner)))
             continue;
-        (folder ? folders : stubs).push_back(join(sp.dir, name));
+        (shards ? shard_dirs : folder ? folders : stubs).push_back(join(sp.dir, name));
     }
     closedir(d);
     for (const std::string &f : folders)
         remove_db_dir(f);
+    for (const std::string &f : shard_dirs)
+        remove_shards_dir(f);
     for (const std::string &f : stubs) {
         std::string why;
         if (aws__classify(f, &why) == AWS__PATH_STUB)
@@ -236,6 +292,24 @@ extern "C" awx_status_t awx_rebuild_finish(const char *path, const char *new_dir
         aws__path_kind kind;
         check_live(path, &kind);
 
+        /* An incremental writer (awindex without --rebuild) holds the old
+         * database's lock while it writes; the switch would delete the
+         * folder under it and its commit would be lost without a word.
+         * Holding that lock ourselves until the old folder is gone makes
+         * the two wait for each other instead. */
+        Xapian::WritableDatabase lock;
+        if (kind == AWS__PATH_STUB || kind == AWS__PATH_DB_DIR) {
+            try {
+                lock = Xapian::WritableDatabase(path, Xapian::DB_OPEN);
+            } catch (const Xapian::DatabaseLockError &) {
+                throw aws__error(AWX_ERR_LOCKED, std::string(path) +
+                                                     ": another process is writing this "
+                                                     "database; the rebuild was not swapped in");
+            } catch (const Xapian::Error &) {
+                /* Not one writable database (a stub naming several, say):
+                 * nobody can be writing it through PATH either. */
+            }
+        }
         std::string old;
         if (kind == AWS__PATH_STUB)
             old = aws__stub_target(path);
@@ -271,9 +345,20 @@ extern "C" awx_status_t awx_rebuild_finish(const char *path, const char *new_dir
             fail(AWX_ERR_ENGINE, path, "cannot put the new stub in place");
         }
         sync_dir(sp.dir);
-        /* The previous database goes only when it is our own sibling. */
-        if (!old.empty() && split(old).dir == sp.dir && split(old).base != np.base)
+        /* The previous database goes only when it is our own sibling,
+         * named BASE.<stamp> (or left at the temporary stub's name): a stub
+         * the user wrote by hand may name a database of theirs, which is
+         * not ours to delete. */
+        split_path op = split(old);
+        bool ours = old == tmp || (op.base.compare(0, sp.base.size() + 1, sp.base + ".") == 0 &&
+                                   is_stamp(op.base.substr(sp.base.size() + 1)));
+        if (!old.empty() && op.dir == sp.dir && op.base != np.base && ours)
             remove_db_dir(old);
+        try {
+            lock.close();
+        } catch (const Xapian::Error &) {
+            /* Nothing was written through it: there is nothing to lose. */
+        }
     });
 }
 

@@ -209,6 +209,111 @@ static void test_rebuild_killed(void **state)
     assert_false(exists(tmp_stub));
 }
 
+/* A sharded rebuild (awindex --rebuild -j2) killed with SIGKILL leaves
+ * "db.<stamp>-<pid>.shards" holding shard databases; the next rebuild
+ * removes it, but keeps one holding other files. */
+static void test_rebuild_killed_shards(void **state)
+{
+    awx_fixture_t *f = *state;
+    int status = 0;
+    pid_t dead = fork();
+    assert_true(dead >= 0);
+    if (dead == 0)
+        _exit(0);
+    assert_int_equal(waitpid(dead, &status, 0), dead);
+    fill(f->path, 0, 2);
+    rebuild(f->path, 0, 3);
+
+    char shards[4200], shard0[4300], shard1[4300], odd[4200], keep[4300];
+    snprintf(shards, sizeof shards, "%s/db.19990101T000000-%ld.shards", f->dir, (long)dead);
+    assert_int_equal(mkdir(shards, 0700), 0);
+    snprintf(shard0, sizeof shard0, "%s/0", shards);
+    fill(shard0, 0, 2);
+    snprintf(shard1, sizeof shard1, "%s/1", shards);
+    assert_int_equal(mkdir(shard1, 0700), 0);
+    snprintf(odd, sizeof odd, "%s/db.19990102T000000-%ld.shards", f->dir, (long)dead);
+    assert_int_equal(mkdir(odd, 0700), 0);
+    snprintf(keep, sizeof keep, "%s/keep.txt", odd);
+    FILE *fp = fopen(keep, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    assert_int_equal(entries_in(f->dir), 4);
+
+    /* A database of the user's own, named like the path and ending in a
+     * number that is no running process, is not a leftover. */
+    char backup[4200];
+    snprintf(backup, sizeof backup, "%s/db.backup-%ld", f->dir, (long)dead);
+    fill(backup, 0, 1);
+
+    rebuild(f->path, 3, 4);
+    assert_false(exists(shards));
+    assert_true(exists(keep));
+    assert_true(exists(backup));
+    assert_int_equal(entries_in(f->dir), 4);
+}
+
+/* A stub the user wrote by hand naming a database of theirs: the rebuild
+ * replaces the stub but leaves that database alone. */
+static void test_rebuild_keeps_user_target(void **state)
+{
+    awx_fixture_t *f = *state;
+    char mine[4200];
+    snprintf(mine, sizeof mine, "%s/db.production", f->dir);
+    fill(mine, 0, 2);
+    FILE *fp = fopen(f->path, "w");
+    assert_non_null(fp);
+    fputs("auto db.production\n", fp);
+    fclose(fp);
+
+    rebuild(f->path, 2, 4);
+    assert_true(exists(mine));
+    awx_db_t *r = open_ok(mine, AWX_OPEN_READ);
+    assert_true(has_doc(r, corpus[0].id));
+    awx_db_close(r);
+    r = open_ok(f->path, AWX_OPEN_READ);
+    assert_true(has_doc(r, corpus[3].id));
+    assert_false(has_doc(r, corpus[0].id));
+    awx_db_close(r);
+}
+
+/* An incremental writer holding the live database: the rebuild is not
+ * swapped in under it (its folder would go, and its commit with it); once
+ * it is done, a rebuild goes through and keeps nothing of the old. */
+static void test_rebuild_waits_for_writer(void **state)
+{
+    awx_fixture_t *f = *state;
+    fill(f->path, 0, 2);
+    rebuild(f->path, 0, 3);
+
+    awx_db_t *w = open_ok(f->path, AWX_OPEN_WRITE);
+    char *nd = NULL, *err = NULL;
+    assert_int_equal(awx_rebuild_begin(f->path, &nd, &err), AWX_OK);
+    fill(nd, 3, 4);
+    assert_int_equal(awx_rebuild_finish(f->path, nd, &err), AWX_ERR_LOCKED);
+    assert_non_null(err);
+    assert_non_null(strstr(err, "another process is writing"));
+    free(err);
+    err = NULL;
+    awx_rebuild_abort(nd);
+    free(nd);
+
+    awx_doc_t doc;
+    corpus_doc(&corpus[5], NULL, &doc);
+    assert_int_equal(awx_db_put(w, &doc), AWX_OK);
+    assert_int_equal(awx_db_commit(w), AWX_OK);
+    awx_db_close(w);
+    awx_db_t *r = open_ok(f->path, AWX_OPEN_READ);
+    assert_true(has_doc(r, corpus[5].id));
+    assert_true(has_doc(r, corpus[2].id));
+    awx_db_close(r);
+
+    rebuild(f->path, 3, 4);
+    r = open_ok(f->path, AWX_OPEN_READ);
+    assert_true(has_doc(r, corpus[3].id));
+    assert_false(has_doc(r, corpus[5].id));
+    awx_db_close(r);
+}
+
 /* Readers on their own threads and handles, as the daemon runs them,
  * never fail and never see an empty or half-built database while the
  * database is rebuilt again and again. */
@@ -313,6 +418,9 @@ int main(void)
         cmocka_unit_test_setup(test_rebuild_swaps_atomically, fixture_reset),
         cmocka_unit_test_setup(test_rebuild_abort, fixture_reset),
         cmocka_unit_test_setup(test_rebuild_killed, fixture_reset),
+        cmocka_unit_test_setup(test_rebuild_killed_shards, fixture_reset),
+        cmocka_unit_test_setup(test_rebuild_keeps_user_target, fixture_reset),
+        cmocka_unit_test_setup(test_rebuild_waits_for_writer, fixture_reset),
         cmocka_unit_test_setup(test_readers_during_rebuilds, fixture_reset),
         cmocka_unit_test_setup(test_xapian_delve_reads_it, fixture_reset),
     };
