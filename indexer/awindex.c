@@ -312,8 +312,9 @@ static int load_lists(const options_t *o, aws_list_t *list, aws_report_t *report
         const char *path = o->lists.v[i];
         int rc = aws_list_parse_file(list, path);
         if (rc == -2) {
+            int err = errno; /* the progress line's write may change errno */
             aws_progress_finish(progress);
-            fprintf(stderr, "awindex: cannot read %s: %s\n", path, strerror(errno));
+            fprintf(stderr, "awindex: cannot read %s: %s\n", path, strerror(err));
             return EXIT_INPUT;
         }
         if (rc != 0)
@@ -391,8 +392,9 @@ static int load_abstracts(const options_t *o, aws_list_t *list, aws_report_t *re
         const char *path = o->abstracts.v[i];
         int rc = aws_paper_meta_load_file(path, apply_file_meta, meta_problem, &mc);
         if (rc == -2) {
+            int err = errno; /* the progress line's write may change errno */
             aws_progress_finish(progress);
-            fprintf(stderr, "awindex: cannot read %s: %s\n", path, strerror(errno));
+            fprintf(stderr, "awindex: cannot read %s: %s\n", path, strerror(err));
             return EXIT_INPUT;
         }
         if (rc == META_STOPPED)
