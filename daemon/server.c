@@ -3,12 +3,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -74,6 +76,43 @@ static int socket_is_live(const char *path)
     return rc == 0 || saved == EAGAIN;
 }
 
+/* Takes the lock file <socket>.lock for the daemon's lifetime.  Two
+ * daemons started at once would otherwise both find the socket stale, and
+ * the second one's unlink would orphan the first one's listener: a daemon
+ * alive but unreachable.  The file is left in place when the daemon exits
+ * (removing it would race with the next daemon's open).  0, -1 or
+ * AWS_SERVER_IN_USE. */
+static int lock_socket(aws_server_t *s, char *err, size_t errlen)
+{
+    size_t n = strlen(s->socket_path) + sizeof ".lock";
+    char *lock = malloc(n);
+    if (lock == NULL) {
+        fail(err, errlen, "out of memory");
+        return -1;
+    }
+    snprintf(lock, n, "%s.lock", s->socket_path);
+    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        fail(err, errlen, "cannot open the lock file %s: %s", lock, strerror(errno));
+        free(lock);
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(fd);
+        free(lock);
+        if (e == EWOULDBLOCK) {
+            fail(err, errlen, "another daemon is already serving %s", s->socket_path);
+            return AWS_SERVER_IN_USE;
+        }
+        fail(err, errlen, "cannot lock %s.lock: %s", s->socket_path, strerror(e));
+        return -1;
+    }
+    free(lock);
+    s->lock_fd = fd;
+    return 0;
+}
+
 /* Binds the Unix socket owner-only, replacing a stale socket file and
  * leaving a live daemon's alone.  0, -1 or AWS_SERVER_IN_USE. */
 static int bind_unix(aws_server_t *s, char *err, size_t errlen)
@@ -90,7 +129,10 @@ static int bind_unix(aws_server_t *s, char *err, size_t errlen)
              strerror(errno));
         return -1;
     }
-    int rc = uv_pipe_init(&s->loop, &s->pipe, 0);
+    int rc = lock_socket(s, err, errlen);
+    if (rc != 0)
+        return rc;
+    rc = uv_pipe_init(&s->loop, &s->pipe, 0);
     if (rc != 0) {
         fail(err, errlen, "%s: %s", path, uv_strerror(rc));
         return -1;
@@ -350,6 +392,7 @@ int aws_server_start(const aws_server_opts_t *opts, aws_server_t **out,
         return -1;
     }
     *out = s;
+    s->lock_fd = -1;
     s->log = opts->log;
     s->max_connections = opts->max_connections;
     s->db_path = strdup(opts->db_path);
@@ -430,6 +473,8 @@ void aws_server_free(aws_server_t *s)
                     uv_strerror(rc));
     }
     aws_workers_free(s->workers);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
     free(s->db_path);
     free(s->socket_path);
     free(s);

@@ -79,6 +79,7 @@ struct aws_server {
     uv_pipe_t pipe;
     uv_tcp_t tcp;
     bool have_pipe, have_tcp;
+    int lock_fd;              /* flock'd <socket>.lock, held for life; -1: none */
     uv_signal_t sig_term, sig_int, sig_hup;
     uv_timer_t grace;         /* bounds the wait for in-flight work */
     uv_timer_t sweep;         /* closes streams that outstay their end */
