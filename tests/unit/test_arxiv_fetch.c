@@ -21,11 +21,9 @@
 static void test_success(void **state)
 {
     fixture_t *fx = *state;
-    mock_script(fx, "");
-    aws_arxiv_opts_t o = quick_opts(fx);
-    got_t got = { .n = 0 };
+    got_t got;
     aws_arxiv_report_t r;
-    fetch_ok(three, 3, &o, &got, &r);
+    fetch_scripted(fx, "", 3, &got, &r);
     assert_int_equal(got.n, 3);
     assert_int_equal(r.fetched, 3);
     assert_int_equal(r.cached, 0);
@@ -88,11 +86,9 @@ static void test_known_ids_missing(void **state)
     fixture_t *fx = *state;
     /* arXiv answering two batches without any of the papers asked for:
      * one message names them all. */
-    mock_script(fx, "missing,missing");
-    aws_arxiv_opts_t o = quick_opts(fx);
-    got_t got = { .n = 0 };
+    got_t got;
     aws_arxiv_report_t r;
-    fetch_ok(three, 3, &o, &got, &r);
+    fetch_scripted(fx, "missing,missing", 3, &got, &r);
     assert_int_equal(got.n, 0);
     assert_int_equal(r.fetched, 0);
     assert_int_equal(r.missing, 3);
@@ -105,11 +101,9 @@ static void test_known_ids_missing(void **state)
 static void test_redirect(void **state)
 {
     fixture_t *fx = *state;
-    mock_script(fx, "redirect");
-    aws_arxiv_opts_t o = quick_opts(fx);
-    got_t got = { .n = 0 };
+    got_t got;
     aws_arxiv_report_t r;
-    fetch_ok(three, 2, &o, &got, &r);
+    fetch_scripted(fx, "redirect", 2, &got, &r);
     assert_int_equal(r.fetched, 2);
     assert_int_equal(r.requests, 1);
     json_t *st = mock_stats(fx);
@@ -144,11 +138,9 @@ static void test_entries_without_summary(void **state)
 static void test_error_entry(void **state)
 {
     fixture_t *fx = *state;
-    mock_script(fx, "error");
-    aws_arxiv_opts_t o = quick_opts(fx);
-    got_t got = { .n = 0 };
+    got_t got;
     aws_arxiv_report_t r;
-    fetch_ok(three, 3, &o, &got, &r);
+    fetch_scripted(fx, "error", 3, &got, &r);
     /* The id named by the error is missing; its batch-mate is asked again,
      * in the next batch. */
     expect_message(&r, "arXiv error: incorrect id format for 2310.10638");

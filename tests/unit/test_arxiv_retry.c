@@ -24,11 +24,9 @@
 static void test_503_then_success(void **state)
 {
     fixture_t *fx = *state;
-    mock_script(fx, "503");
-    aws_arxiv_opts_t o = quick_opts(fx);
-    got_t got = { .n = 0 };
+    got_t got;
     aws_arxiv_report_t r;
-    fetch_ok(three, 2, &o, &got, &r);
+    fetch_scripted(fx, "503", 2, &got, &r);
     assert_int_equal(r.fetched, 2);
     assert_int_equal(r.missing, 0);
     assert_int_equal(r.requests, 2);
@@ -43,11 +41,9 @@ static void test_503_then_success(void **state)
 static void test_retry_after(void **state)
 {
     fixture_t *fx = *state;
-    mock_script(fx, "retry-after=1");
-    aws_arxiv_opts_t o = quick_opts(fx);
-    got_t got = { .n = 0 };
+    got_t got;
     aws_arxiv_report_t r;
-    fetch_ok(three, 1, &o, &got, &r);
+    fetch_scripted(fx, "retry-after=1", 1, &got, &r);
     assert_int_equal(r.fetched, 1);
     assert_int_equal(r.requests, 2);
     json_t *st = mock_stats(fx);
@@ -62,11 +58,9 @@ static void test_retry_after(void **state)
 static void test_retries_exhausted(void **state)
 {
     fixture_t *fx = *state;
-    mock_script(fx, "503,503,503,503");
-    aws_arxiv_opts_t o = quick_opts(fx);
-    got_t got = { .n = 0 };
+    got_t got;
     aws_arxiv_report_t r;
-    fetch_ok(three, 2, &o, &got, &r);
+    fetch_scripted(fx, "503,503,503,503", 2, &got, &r);
     assert_int_equal(r.fetched, 0);
     assert_int_equal(r.missing, 2);
     assert_int_equal(r.requests, 3);

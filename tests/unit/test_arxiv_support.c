@@ -117,6 +117,15 @@ void fetch_ok(const char *const *ids, size_t n, const aws_arxiv_opts_t *o, got_t
     assert_int_equal(aws_arxiv_fetch(ids, n, o, collect, got, r), 0);
 }
 
+void fetch_scripted(const fixture_t *fx, const char *script, size_t n, got_t *got,
+                    aws_arxiv_report_t *r)
+{
+    memset(got, 0, sizeof *got);
+    mock_script(fx, script);
+    aws_arxiv_opts_t o = quick_opts(fx);
+    fetch_ok(three, n, &o, got, r);
+}
+
 void expect_requests(const fixture_t *fx, size_t n)
 {
     json_t *st = mock_stats(fx);

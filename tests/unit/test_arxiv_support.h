@@ -66,6 +66,10 @@ const char *stat_query(json_t *stats, size_t i);
  * R, which must return 0. */
 void fetch_ok(const char *const *ids, size_t n, const aws_arxiv_opts_t *o, got_t *got,
               aws_arxiv_report_t *r);
+/* Sets the mock's SCRIPT, then runs fetch_ok over the first N ids of
+ * THREE with quick_opts: the opening of most fetch tests. */
+void fetch_scripted(const fixture_t *fx, const char *script, size_t n, got_t *got,
+                    aws_arxiv_report_t *r);
 /* Fails the test unless the mock saw exactly N API requests since the
  * last reset. */
 void expect_requests(const fixture_t *fx, size_t n);
