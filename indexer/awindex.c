@@ -324,9 +324,8 @@ static int load_lists(const options_t *o, aws_list_t *list, aws_report_t *report
         if (stop_signal != 0)
             return -1;
     }
+    report->skipped = aws_list_skipped(list);
     for (size_t i = 0; i < list->n_problems; i++) {
-        if (list->problems[i].skipped)
-            report->skipped++;
         if (aws_report_problem(report, list->problems[i].message) != 0)
             return out_of_memory();
     }

@@ -72,6 +72,14 @@ static int index_insert(aws_list_t *list, size_t entry)
     return 0;
 }
 
+size_t aws_list_skipped(const aws_list_t *list)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < list->n_problems; i++)
+        n += list->problems[i].skipped != 0;
+    return n;
+}
+
 aws_entry_t *aws_list_find(const aws_list_t *list, const char *id)
 {
     const id_index_t *ix = list->index;

@@ -69,4 +69,8 @@ int aws_list_parse_file(aws_list_t *list, const char *path);
 /* Finds the entry with id ID, or NULL. */
 aws_entry_t *aws_list_find(const aws_list_t *list, const char *id);
 
+/* The number of items skipped (problems with skipped=1).  Every item is an
+ * entry, a merge or a skip: n_items == n_entries + n_duplicates + this. */
+size_t aws_list_skipped(const aws_list_t *list);
+
 #endif /* AWS_LISTPARSE_H */

@@ -16,10 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     aws_list_t list;
     aws_list_init(&list);
     if (aws_list_parse(&list, "fuzz.md", (const char *)data, size) == 0) {
-        size_t skipped = 0;
-        for (size_t i = 0; i < list.n_problems; i++)
-            skipped += list.problems[i].skipped != 0;
-        if (list.n_entries + list.n_duplicates + skipped != list.n_items)
+        if (list.n_entries + list.n_duplicates + aws_list_skipped(&list) != list.n_items)
             abort();
         for (size_t i = 0; i < list.n_entries; i++) {
             const aws_entry_t *e = list.entries[i];

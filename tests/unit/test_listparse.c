@@ -23,18 +23,10 @@ static void parse(aws_list_t *l, const char *text)
     assert_int_equal(aws_list_parse(l, "t.md", text, strlen(text)), 0);
 }
 
-static size_t skipped(const aws_list_t *l)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < l->n_problems; i++)
-        n += l->problems[i].skipped != 0;
-    return n;
-}
-
 /* The parser's promise: every item is an entry, a merge or a skip. */
 static void assert_accounted(const aws_list_t *l)
 {
-    assert_int_equal(l->n_items, l->n_entries + l->n_duplicates + skipped(l));
+    assert_int_equal(l->n_items, l->n_entries + l->n_duplicates + aws_list_skipped(l));
 }
 
 static const aws_entry_t *must_find(const aws_list_t *l, const char *id)
@@ -404,7 +396,7 @@ static void test_malformed(void **state)
               "- **Backtick id, bad link**, `arXiv, 2401.13164`, [arxiv](None)\n");
     assert_int_equal(l.n_items, 12);
     assert_int_equal(l.n_entries, 3);
-    assert_int_equal(skipped(&l), 9);
+    assert_int_equal(aws_list_skipped(&l), 9);
     assert_accounted(&l);
     assert_problem(&l, "t.md:2: paper item: the title's closing ** is missing", 1);
     assert_problem(&l, "t.md:3: paper item: broken link \"[arxiv](http://arxiv.org/abs/2401.13161v1, "

@@ -16,18 +16,10 @@
 
 #include "listparse.h"
 
-static size_t skipped(const aws_list_t *l)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < l->n_problems; i++)
-        n += l->problems[i].skipped != 0;
-    return n;
-}
-
 /* The parser's promise: every item is an entry, a merge or a skip. */
 static void assert_accounted(const aws_list_t *l)
 {
-    assert_int_equal(l->n_items, l->n_entries + l->n_duplicates + skipped(l));
+    assert_int_equal(l->n_items, l->n_entries + l->n_duplicates + aws_list_skipped(l));
 }
 
 static const aws_entry_t *must_find(const aws_list_t *l, const char *id)
@@ -148,7 +140,7 @@ static void check_real_list(aws_list_t *l, const char *rel)
     print_message("%s: %zu items, %zu entries, %zu duplicates, %zu problems\n", rel,
                   l->n_items, l->n_entries, l->n_duplicates, l->n_problems);
     assert_int_equal(l->n_items, items);
-    assert_int_equal(skipped(l), 0);
+    assert_int_equal(aws_list_skipped(l), 0);
     assert_int_equal(l->n_entries, distinct);
     assert_accounted(l);
 
