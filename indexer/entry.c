@@ -244,6 +244,32 @@ int aws_entry_pack(const aws_entry_t *e, char **buf, size_t *len)
     return 0;
 }
 
+int aws_entry_pack_hit(const aws_entry_t *e, char **buf, size_t *len)
+{
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    int rc = msgpack_pack_map(&pk, 8);
+    rc |= pack_kv_str(&pk, "id", e->id ? e->id : "", false);
+    rc |= pack_kv_str(&pk, "kind", aws_entry_kind_name(e->kind), false);
+    rc |= pack_kv_str(&pk, "title", e->title ? e->title : "", false);
+    rc |= pack_kv_strv(&pk, "authors", &e->authors);
+    rc |= pack_str(&pk, "year", false);
+    rc |= e->year > 0 ? msgpack_pack_int(&pk, e->year) : msgpack_pack_nil(&pk);
+    rc |= pack_kv_str(&pk, "section", e->sections.n > 0 ? e->sections.v[0] : NULL, true);
+    rc |= pack_kv_str(&pk, "url", e->url ? e->url : "", false);
+    rc |= pack_str(&pk, "citations", false);
+    rc |= e->citations >= 0 ? msgpack_pack_long(&pk, e->citations) : msgpack_pack_nil(&pk);
+    if (rc != 0) {
+        msgpack_sbuffer_destroy(&sb);
+        return -1;
+    }
+    *len = sb.size;
+    *buf = msgpack_sbuffer_release(&sb);
+    return 0;
+}
+
 void aws_entry_digest(const char *buf, size_t len, char out[17])
 {
     /* FNV-1a, 64 bits: stable across runs and machines, which is all an

@@ -68,6 +68,12 @@ int aws_entry_merge(aws_entry_t *dst, const aws_entry_t *src);
  * memory. */
 int aws_entry_pack(const aws_entry_t *e, char **buf, size_t *len);
 
+/* Encodes the hit record of E: the map of docs/stored-form.md's keys
+ * that a search hit shows (id, kind, title, authors, year, section, url,
+ * citations), stored beside the stored form so that a page of hits reads
+ * only these.  Same ownership and return as aws_entry_pack. */
+int aws_entry_pack_hit(const aws_entry_t *e, char **buf, size_t *len);
+
 /* A stable 16-hex-digit hash of the stored form, used to skip unchanged
  * documents in incremental runs.  OUT must hold 17 bytes. */
 void aws_entry_digest(const char *buf, size_t len, char out[17]);

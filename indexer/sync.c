@@ -120,21 +120,31 @@ static aws_sync_status_t load_known(awx_db_t *db, const char *path, known_set_t 
 
 /* The digest of E's stored form without its "source", which only says
  * where the item sits in its list and so must not make a moved item look
- * changed. */
+ * changed, followed by its hit record, so that a database written before
+ * the hit record existed (or with another one) is rewritten by the next
+ * incremental run. */
 static int entry_digest(aws_entry_t *e, char out[17])
 {
     char *saved = e->source;
-    char *buf = NULL;
-    size_t len = 0;
+    char *buf = NULL, *hit = NULL;
+    size_t len = 0, hit_len = 0;
     int rc;
 
     e->source = NULL;
     rc = aws_entry_pack(e, &buf, &len);
     e->source = saved;
-    if (rc != 0)
+    if (rc == 0)
+        rc = aws_entry_pack_hit(e, &hit, &hit_len);
+    char *both = rc == 0 ? realloc(buf, len + hit_len) : NULL;
+    if (both == NULL) {
+        free(buf);
+        free(hit);
         return -1;
-    aws_entry_digest(buf, len, out);
-    free(buf);
+    }
+    memcpy(both + len, hit, hit_len);
+    aws_entry_digest(both, len + hit_len, out);
+    free(both);
+    free(hit);
     return 0;
 }
 
@@ -154,11 +164,12 @@ static awx_kind_t doc_kind(aws_entry_kind_t kind)
 awx_status_t aws__sync_put(awx_db_t *db, const aws_entry_t *e, const char *digest,
                            bool *nomem)
 {
-    char *buf = NULL;
-    size_t len = 0;
+    char *buf = NULL, *hit = NULL;
+    size_t len = 0, hit_len = 0;
     awx_status_t st;
 
-    if (aws_entry_pack(e, &buf, &len) != 0) {
+    if (aws_entry_pack(e, &buf, &len) != 0 || aws_entry_pack_hit(e, &hit, &hit_len) != 0) {
+        free(buf);
         *nomem = true;
         return AWX_ERR_NOMEM;
     }
@@ -181,9 +192,12 @@ awx_status_t aws__sync_put(awx_db_t *db, const aws_entry_t *e, const char *diges
         .data = buf,
         .data_len = len,
         .digest = digest,
+        .hit_data = hit,
+        .hit_data_len = hit_len,
     };
     st = awx_db_put(db, &doc);
     free(buf);
+    free(hit);
     return st;
 }
 

@@ -79,6 +79,13 @@ awx_status_t awx_db_reopen(awx_db_t *db, bool *changed);
 /* The committed revision DB currently sees (0 for a new database). */
 uint64_t awx_db_revision(awx_db_t *db);
 
+/* What DB currently sees, as a string that changes whenever what a query
+ * could find may have changed: the database's UUID (new after a rebuild)
+ * and its revision.  Written NUL-terminated into OUT; what a cache of
+ * answers keys them with.  Read-only handles only. */
+#define AWX_GENERATION_MAX 64
+awx_status_t awx_db_generation(awx_db_t *db, char out[AWX_GENERATION_MAX]);
+
 /* Writable handles only.  begin/commit group changes so a reader sees all
  * or none of them; cancel drops everything since begin.  Without begin,
  * changes are flushed by awx_db_commit or by a clean awx_db_close. */
@@ -137,6 +144,11 @@ typedef struct awx_doc {
     const void *data;               /* stored form, copied */
     size_t data_len;
     const char *digest;             /* content hash; NULL: none */
+    /* What a search hit shows of the entry (opaque too, copied; may be
+     * absent).  Kept beside DATA but stored uncompressed, so that a page
+     * of hits does not inflate every hit's whole stored form. */
+    const void *hit_data;
+    size_t hit_data_len;
 } awx_doc_t;
 
 /* Adds DOC or replaces the document with the same id (writable handles). */
@@ -204,7 +216,8 @@ typedef struct awx_hit {
     unsigned rank;           /* 0-based, counting from the query's offset */
     int percent;             /* Xapian's percentage, 0-100 */
     double weight;
-    const void *data;        /* stored form, as given to awx_db_put */
+    const void *data;        /* HIT_DATA as given to awx_db_put, or DATA
+                              * when the document was put without it */
     size_t data_len;
     const char *snippet;     /* plain text, or NULL */
     const awx_span_t *highlights; /* matched terms in SNIPPET */

@@ -278,6 +278,23 @@ extern "C" uint64_t awx_db_revision(awx_db_t *db)
     return rev;
 }
 
+extern "C" awx_status_t awx_db_generation(awx_db_t *db, char out[AWX_GENERATION_MAX])
+{
+    if (out)
+        out[0] = '\0';
+    if (!db || !out)
+        return AWX_ERR_INVALID;
+    return aws__guard(db, [&] {
+        if (db->writable)
+            throw aws__error(AWX_ERR_INVALID, db->path + ": a writable handle has no generation");
+        std::string g = db->rdb.get_uuid() + "/" + std::to_string(db->rdb.get_revision());
+        if (g.size() >= AWX_GENERATION_MAX)
+            throw aws__error(AWX_ERR_INVALID, db->path + ": generation too long");
+        std::memcpy(out, g.c_str(), g.size() + 1);
+        return AWX_OK;
+    });
+}
+
 extern "C" awx_status_t awx_db_begin(awx_db_t *db)
 {
     if (!db)
@@ -332,6 +349,16 @@ extern "C" awx_status_t awx_db_counts(awx_db_t *db, awx_counts_t *out)
         return AWX_ERR_INVALID;
     return aws__guard(db, [&] {
         const Xapian::Database &x = db->rdb;
+        /* The abstract count below walks two long posting lists (3 ms on
+         * 100k documents), so a read-only handle keeps the counts of the
+         * revision it has open; a writable one sees pending changes. */
+        std::string uuid = x.get_uuid();
+        Xapian::rev rev = x.get_revision();
+        if (!db->writable && db->counts_valid && db->counts_rev == rev &&
+            db->counts_uuid == uuid) {
+            *out = db->counts;
+            return AWX_OK;
+        }
         const std::string &k = aws__prefix(AWS__F_KIND);
         awx_counts_t c;
         c.documents = x.get_doccount();
@@ -346,6 +373,12 @@ extern "C" awx_status_t awx_db_counts(awx_db_t *db, awx_counts_t *out)
                                     Xapian::Query(aws__prefix(AWS__F_HAS) + "abstract")));
         enq.set_weighting_scheme(Xapian::BoolWeight());
         c.abstracts = enq.get_mset(0, 0, x.get_doccount()).get_matches_estimated();
+        if (!db->writable) {
+            db->counts = c;
+            db->counts_rev = rev;
+            db->counts_uuid = uuid;
+            db->counts_valid = true;
+        }
         *out = c;
         return AWX_OK;
     });

@@ -57,6 +57,8 @@ void check_doc(const awx_doc_t *doc)
         what = "categories";
     else if (doc->data_len && !doc->data)
         what = "data";
+    else if (doc->hit_data_len && !doc->hit_data)
+        what = "hit_data";
     if (what)
         throw aws__error(AWX_ERR_INVALID,
                          std::string("document ") + doc->id + ": bad field " + what);
@@ -125,6 +127,9 @@ Xapian::Document make_document(awx_db *db, const awx_doc_t *doc)
         d.add_value(AWS__SLOT_DIGEST, doc->digest);
     if (doc->data_len)
         d.set_data(std::string(static_cast<const char *>(doc->data), doc->data_len));
+    if (doc->hit_data_len)
+        d.add_value(AWS__SLOT_HIT,
+                    std::string(static_cast<const char *>(doc->hit_data), doc->hit_data_len));
     return d;
 }
 

@@ -30,6 +30,9 @@ enum aws__slot : Xapian::valueno {
     AWS__SLOT_ID = 4,        /* the id as given (the Q term may be hashed) */
     AWS__SLOT_TITLE = 5,     /* the title, for suggestions and snippets */
     AWS__SLOT_ABSTRACT = 6,  /* the abstract, for snippets */
+    AWS__SLOT_HIT = 7,       /* the indexer's hit record: values are not
+                              * compressed, document data is, and inflating
+                              * it was half the cost of a page of hits */
 };
 #define AWS__SECTION_SEP '\x1f'
 
@@ -50,6 +53,11 @@ struct awx_db {
      * number of documents.  Adding it once per word at commit time rather
      * than once per occurrence keeps indexing close to the engine's floor. */
     std::unordered_map<std::string, Xapian::termcount> spelling;
+    /* awx_db_counts of the revision COUNTS_REV of database COUNTS_UUID. */
+    bool counts_valid = false;
+    Xapian::rev counts_rev = 0;
+    std::string counts_uuid;
+    awx_counts_t counts{};
     std::string last_error;
 };
 
@@ -173,6 +181,9 @@ unsigned aws__query_flags();
  * PROBLEM as above; a refused value throws AWX_ERR_QUERY_SYNTAX. */
 Xapian::Query aws__parse(Xapian::QueryParser &qp, const std::string &problem, const char *q);
 
+/* True for the words queries drop as too common ("of", "the"). */
+bool aws__is_stopword(const std::string &word);
+
 /* The English stemmer shared by indexing, parsing and snippets. */
 Xapian::Stem aws__stemmer();
 
@@ -232,19 +243,46 @@ void aws__results_fill(awx_results &r, const Xapian::Database &db,
                        const Xapian::Query &query, const char *typed,
                        const Xapian::MSet &mset, bool snippets, unsigned snippet_chars);
 
-/* MSet::snippet highlights only unprefixed query terms, so snippets are
- * cut with an MSet of QUERY's terms in their plain forms, plus the
- * wildcards in TYPED (the user's query text, or NULL): *OUT.  False when
- * there are no words to highlight (an empty query, filters only). */
-bool aws__snippet_mset(const Xapian::Database &db, const Xapian::Query &query,
-                       const char *typed, Xapian::MSet *out);
+/* Snippets (awx_snippet.cc): made once per search from QUERY's words
+ * (weighted by their frequencies in MSET, QUERY's result on DB) and the
+ * wildcards in TYPED (the user's query text, or NULL), then asked for one
+ * hit's snippet at a time.  Not shared between threads. */
+class aws__snippeter {
+  public:
+    struct match;
+    aws__snippeter(const Xapian::Database &db, const Xapian::MSet &mset,
+                   const Xapian::Query &query, const char *typed);
+    ~aws__snippeter();
+    /* The passage of TEXT, about CHARS bytes, that holds the most of the
+     * query's words, as plain text in *OUT with the byte spans of the
+     * matched words in *SPANS; the start of TEXT and no spans when no
+     * query word occurs in it. */
+    void make(const std::string &text, unsigned chars, std::string *out,
+              std::vector<awx_span_t> *spans);
 
-/* A plain-text snippet of TEXT made with SNIPPET_MSET (see above), and the
- * byte spans of the matched words in it; with SNIPPET_MSET NULL, the
- * start of TEXT and no spans. */
-void aws__snippet(const Xapian::MSet *snippet_mset, const std::string &text,
-                  unsigned chars, std::string *out,
-                  std::vector<awx_span_t> *spans);
+  private:
+    enum kind { KIND_STEM, KIND_EXACT, KIND_PREFIX, KIND_CJK };
+    struct word {
+        std::string text; /* a stem, a lower-case word or a prefix */
+        kind how;
+        double weight; /* while the words are added: the largest term frequency */
+    };
+    void add(const std::string &text, kind how, double tf);
+    bool could_match(const std::string &text, size_t b, size_t e) const;
+    int classify(const std::string &lower);
+    void find(const std::string &text, std::vector<match> *out);
+
+    Xapian::Stem stemmer_;
+    std::vector<word> words_;
+    /* A bit for each two-byte start (lower case) of a stem or an exact
+     * word, and for every start with a prefix's first byte: a text word
+     * that starts otherwise cannot match and is never copied, hashed or
+     * stemmed. */
+    std::vector<uint64_t> starts_ = std::vector<uint64_t>(65536 / 64);
+    /* Every text word seen in this search: the query word it matches, or -1. */
+    std::unordered_map<std::string, int> seen_;
+    std::vector<match> matches_;
+};
 
 /* A MatchSpy counting every section of every match (a document in two
  * sections counts once for each). */

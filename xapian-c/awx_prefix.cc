@@ -243,12 +243,41 @@ static const char *const stopwords[] = {
     "was", "we", "were", "what", "when", "where", "which", "while", "who", "why", "will",
     "with", "you", "your", nullptr};
 
+bool aws__is_stopword(const std::string &word)
+{
+    if (word.size() > 5) /* "about", "there", "which": the longest */
+        return false;
+    for (const char *const *w = stopwords; *w; w++)
+        if (std::strcmp(word.c_str(), *w) == 0)
+            return true;
+    return false;
+}
+
+namespace {
+struct stop_words : Xapian::SimpleStopper {
+    stop_words()
+    {
+        for (const char *const *w = stopwords; *w; w++)
+            add(*w);
+    }
+};
+} // namespace
+
+/* A stopper owned by what it is given to (a term generator, which may
+ * outlive any one thread). */
 static Xapian::Stopper *stopper_new()
 {
-    Xapian::SimpleStopper *s = new Xapian::SimpleStopper;
-    for (const char *const *w = stopwords; *w; w++)
-        s->add(*w);
-    return s->release();
+    return (new stop_words)->release();
+}
+
+/* The stopper every parser of this thread uses: building one is a fifth of
+ * setting up a parser.  Not released to Xapian (whose reference counts are
+ * not atomic, so it is not shared between threads either); it outlives
+ * every parser of its thread. */
+static const Xapian::Stopper *stopper()
+{
+    static thread_local const stop_words s;
+    return &s;
 }
 
 Xapian::Stem aws__stemmer()
@@ -279,7 +308,7 @@ void aws__queryparser_setup(Xapian::QueryParser &qp, const Xapian::Database &db,
     qp.set_database(db);
     qp.set_stemmer(aws__stemmer());
     qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
-    qp.set_stopper(stopper_new());
+    qp.set_stopper(stopper());
     qp.set_default_op(Xapian::Query::OP_OR);
     qp.set_max_expansion(100, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT,
                          Xapian::QueryParser::FLAG_WILDCARD);

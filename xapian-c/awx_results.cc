@@ -3,15 +3,17 @@
  * An awx_results_t owns every string and array its hits and facets point
  * to; the caller reads it through the accessors and frees it whole.
  */
+#include <memory>
+
 #include "awx_internal.h"
 
 void aws__results_fill(awx_results &r, const Xapian::Database &db, const Xapian::Query &query,
                        const char *typed, const Xapian::MSet &mset, bool snippets,
                        unsigned snippet_chars)
 {
-    Xapian::MSet snippet_mset;
-    bool has_words =
-        snippets && !mset.empty() && aws__snippet_mset(db, query, typed, &snippet_mset);
+    std::unique_ptr<aws__snippeter> snip;
+    if (snippets && !mset.empty())
+        snip.reset(new aws__snippeter(db, mset, query, typed));
     if (snippet_chars == 0)
         snippet_chars = 200;
     r.total = mset.get_matches_estimated();
@@ -21,15 +23,16 @@ void aws__results_fill(awx_results &r, const Xapian::Database &db, const Xapian:
     for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m, ++i) {
         aws__hit &h = r.hits[i];
         Xapian::Document doc = m.get_document();
-        h.data = doc.get_data();
+        h.data = doc.get_value(AWS__SLOT_HIT);
+        if (h.data.empty())
+            h.data = doc.get_data();
         if (snippets) {
             /* The snippet shows the body text around the matches; an
              * entry without an abstract or description has none (its
              * title is in the hit already). */
             std::string text = doc.get_value(AWS__SLOT_ABSTRACT);
             if (!text.empty()) {
-                aws__snippet(has_words ? &snippet_mset : nullptr, text, snippet_chars,
-                             &h.snippet, &h.spans);
+                snip->make(text, snippet_chars, &h.snippet, &h.spans);
                 h.has_snippet = true;
             }
         }

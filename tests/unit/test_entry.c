@@ -1,6 +1,7 @@
 /* test_entry.c - unit tests for indexer/entry.c: string vectors, merging
- * two listings of one item, and the stored form (read back with msgpack-c's
- * own unpacker, so the test does not trust the packer it checks).
+ * two listings of one item, the stored form and the hit record (read back
+ * with msgpack-c's own unpacker, so the test does not trust the packer it
+ * checks).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -221,6 +222,132 @@ static void test_pack_empty_entry(void **state)
     free(buf);
 }
 
+/* The keys of the hit record, in docs/stored-form.md's order. */
+static const char *const hit_keys[] = {"id", "kind", "title", "authors",
+                                       "year", "section", "url", "citations"};
+#define N_HIT_KEYS (sizeof hit_keys / sizeof hit_keys[0])
+
+/* Unpacks E's hit record into U, asserting that it is one map of exactly
+ * the eight hit keys, each once, with nothing after it.  U points into
+ * *BUF, which the caller frees after destroying U. */
+static void unpack_hit(const aws_entry_t *e, msgpack_unpacked *u, char **bufp)
+{
+    char *buf;
+    size_t len, off = 0;
+    assert_int_equal(aws_entry_pack_hit(e, &buf, &len), 0);
+    *bufp = buf;
+    msgpack_unpacked_init(u);
+    assert_int_equal(msgpack_unpack_next(u, buf, len, &off), MSGPACK_UNPACK_SUCCESS);
+    assert_int_equal(off, len);
+    const msgpack_object *m = &u->data;
+    assert_int_equal(m->type, MSGPACK_OBJECT_MAP);
+    assert_int_equal(m->via.map.size, N_HIT_KEYS);
+    for (size_t k = 0; k < N_HIT_KEYS; k++) {
+        size_t seen = 0;
+        for (uint32_t i = 0; i < m->via.map.size; i++) {
+            const msgpack_object *key = &m->via.map.ptr[i].key;
+            assert_int_equal(key->type, MSGPACK_OBJECT_STR);
+            if (key->via.str.size == strlen(hit_keys[k]) &&
+                memcmp(key->via.str.ptr, hit_keys[k], key->via.str.size) == 0)
+                seen++;
+        }
+        if (seen != 1)
+            fail_msg("key %s is in the hit record %zu times", hit_keys[k], seen);
+    }
+}
+
+/* Asserts that every hit key of E's hit record has the value the stored
+ * form gives it: a hit shows what a get would. */
+static void assert_hit_matches_stored(const aws_entry_t *e)
+{
+    msgpack_unpacked hit, full;
+    char *hit_buf, *buf;
+    unpack_hit(e, &hit, &hit_buf);
+    size_t len, off = 0;
+    assert_int_equal(aws_entry_pack(e, &buf, &len), 0);
+    msgpack_unpacked_init(&full);
+    assert_int_equal(msgpack_unpack_next(&full, buf, len, &off), MSGPACK_UNPACK_SUCCESS);
+    for (size_t k = 0; k < N_HIT_KEYS; k++)
+        if (!msgpack_object_equal(*get(&hit.data, hit_keys[k]), *get(&full.data, hit_keys[k])))
+            fail_msg("hit key %s differs from the stored form", hit_keys[k]);
+    msgpack_unpacked_destroy(&hit);
+    msgpack_unpacked_destroy(&full);
+    free(hit_buf);
+    free(buf);
+}
+
+static void test_pack_hit(void **state)
+{
+    (void)state;
+    aws_entry_t *e = make_paper();
+    push(&e->sections, "Scaling");
+    e->abstract = strdup("Not in the hit record.");
+    msgpack_unpacked u;
+    char *buf;
+    unpack_hit(e, &u, &buf);
+    const msgpack_object *m = &u.data;
+    assert_str(get(m, "id"), "2401.13160");
+    assert_str(get(m, "kind"), "paper");
+    assert_str(get(m, "title"), "SpacTor-T5");
+    const msgpack_object *authors = get(m, "authors");
+    assert_int_equal(authors->type, MSGPACK_OBJECT_ARRAY);
+    assert_int_equal(authors->via.array.size, 2);
+    assert_str(&authors->via.array.ptr[0], "Ke Ye");
+    assert_str(&authors->via.array.ptr[1], "Jean-Fran\xc3\xa7ois Kagy");
+    assert_int_equal(get(m, "year")->type, MSGPACK_OBJECT_POSITIVE_INTEGER);
+    assert_int_equal(get(m, "year")->via.u64, 2024);
+    /* The first section only. */
+    assert_str(get(m, "section"), "Pretrain");
+    assert_str(get(m, "url"), "https://arxiv.org/abs/2401.13160");
+    assert_int_equal(get(m, "citations")->type, MSGPACK_OBJECT_NIL);
+    msgpack_unpacked_destroy(&u);
+    free(buf);
+    assert_hit_matches_stored(e);
+
+    /* A repo: no year, no section, citations known (zero is a count). */
+    e->kind = AWS_ENTRY_REPO;
+    e->year = 0;
+    e->citations = 0;
+    aws_strv_free(&e->sections);
+    unpack_hit(e, &u, &buf);
+    assert_str(get(&u.data, "kind"), "repo");
+    assert_int_equal(get(&u.data, "year")->type, MSGPACK_OBJECT_NIL);
+    assert_int_equal(get(&u.data, "section")->type, MSGPACK_OBJECT_NIL);
+    assert_int_equal(get(&u.data, "citations")->type, MSGPACK_OBJECT_POSITIVE_INTEGER);
+    assert_int_equal(get(&u.data, "citations")->via.u64, 0);
+    msgpack_unpacked_destroy(&u);
+    free(buf);
+    assert_hit_matches_stored(e);
+
+    /* A link with a count past 32 bits. */
+    e->kind = AWS_ENTRY_LINK;
+    e->citations = 5000000000L;
+    unpack_hit(e, &u, &buf);
+    assert_str(get(&u.data, "kind"), "link");
+    assert_int_equal(get(&u.data, "citations")->via.u64, 5000000000ULL);
+    msgpack_unpacked_destroy(&u);
+    free(buf);
+    assert_hit_matches_stored(e);
+    aws_entry_free(e);
+
+    /* A zeroed entry: strings "", no authors, nil for the unknowns. */
+    aws_entry_t z;
+    memset(&z, 0, sizeof z);
+    z.citations = -1;
+    unpack_hit(&z, &u, &buf);
+    assert_str(get(&u.data, "id"), "");
+    assert_str(get(&u.data, "title"), "");
+    assert_str(get(&u.data, "url"), "");
+    assert_int_equal(get(&u.data, "authors")->type, MSGPACK_OBJECT_ARRAY);
+    assert_int_equal(get(&u.data, "authors")->via.array.size, 0);
+    assert_int_equal(get(&u.data, "year")->type, MSGPACK_OBJECT_NIL);
+    assert_int_equal(get(&u.data, "section")->type, MSGPACK_OBJECT_NIL);
+    assert_int_equal(get(&u.data, "citations")->type, MSGPACK_OBJECT_NIL);
+    msgpack_unpacked_destroy(&u);
+    free(buf);
+    assert_hit_matches_stored(&z);
+}
+
 static void test_digest(void **state)
 {
     (void)state;
@@ -270,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_pack),
         cmocka_unit_test(test_pack_empty_entry),
+        cmocka_unit_test(test_pack_hit),
         cmocka_unit_test(test_digest),
         cmocka_unit_test(test_clear),
     };

@@ -16,7 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <msgpack.h>
+
 #include "awx.h"
+#include "entry.h"
 #include "listparse.h"
 #include "report.h"
 #include "sync.h"
@@ -236,6 +239,208 @@ static void test_not_a_database(void **state)
     assert_int_equal(before.st_mtime, after.st_mtime);
 }
 
+/* The value of KEY in the msgpack map M, failing the test when absent. */
+static const msgpack_object *map_get(const msgpack_object *m, const char *key)
+{
+    assert_int_equal(m->type, MSGPACK_OBJECT_MAP);
+    for (uint32_t i = 0; i < m->via.map.size; i++) {
+        const msgpack_object *k = &m->via.map.ptr[i].key;
+        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == strlen(key) &&
+            memcmp(k->via.str.ptr, key, k->via.str.size) == 0)
+            return &m->via.map.ptr[i].val;
+    }
+    fail_msg("key %s missing", key);
+    return NULL;
+}
+
+static void assert_mp_str(const msgpack_object *o, const char *want)
+{
+    assert_int_equal(o->type, MSGPACK_OBJECT_STR);
+    if (o->via.str.size != strlen(want) || memcmp(o->via.str.ptr, want, o->via.str.size) != 0)
+        fail_msg("got \"%.*s\", want \"%s\"", (int)o->via.str.size, o->via.str.ptr, want);
+}
+
+/* Runs Q on the database at PATH and unpacks its only hit's data into U;
+ * returns the number of keys of that map.  U points into *COPY (a copy of
+ * the data), which the caller frees after destroying U. */
+static uint32_t hit_map(const char *path, const char *q, msgpack_unpacked *u, char **copy)
+{
+    awx_db_t *h = NULL;
+    awx_results_t *r = NULL;
+    awx_query_t query = {.q = q, .limit = 10, .snippets = true};
+    assert_int_equal(awx_db_open(path, AWX_OPEN_READ, 0, &h, NULL), AWX_OK);
+    assert_int_equal(awx_db_search(h, &query, &r), AWX_OK);
+    if (awx_results_count(r) != 1)
+        fail_msg("query %s: %zu hits", q, awx_results_count(r));
+    const awx_hit_t *hit = awx_results_hit(r, 0);
+    size_t off = 0;
+    *copy = malloc(hit->data_len);
+    assert_non_null(*copy);
+    memcpy(*copy, hit->data, hit->data_len);
+    msgpack_unpacked_init(u);
+    assert_int_equal(msgpack_unpack_next(u, *copy, hit->data_len, &off),
+                     MSGPACK_UNPACK_SUCCESS);
+    assert_int_equal(off, hit->data_len);
+    awx_results_free(r);
+    awx_db_close(h);
+    assert_int_equal(u->data.type, MSGPACK_OBJECT_MAP);
+    return u->data.via.map.size;
+}
+
+typedef struct digests {
+    char ids[8][128];
+    char digests[8][17];
+    size_t n;
+} digests_t;
+
+static int collect_digest(const char *id, const char *digest, void *ctx)
+{
+    digests_t *d = ctx;
+    assert_true(d->n < 8);
+    assert_non_null(digest);
+    snprintf(d->ids[d->n], sizeof d->ids[0], "%s", id);
+    snprintf(d->digests[d->n], sizeof d->digests[0], "%s", digest);
+    d->n++;
+    return 0;
+}
+
+static void read_digests(const char *path, digests_t *d)
+{
+    awx_db_t *h = NULL;
+    memset(d, 0, sizeof *d);
+    assert_int_equal(awx_db_open(path, AWX_OPEN_READ, 0, &h, NULL), AWX_OK);
+    assert_int_equal(awx_db_foreach_id(h, collect_digest, d), AWX_OK);
+    awx_db_close(h);
+}
+
+/* A search hit carries the hit record (8 keys), a get the whole stored
+ * form, and syncing the same list again leaves every digest as it was. */
+static void test_hit_record(void **state)
+{
+    fixture_t *f = *state;
+    aws_report_t r;
+    char *err = NULL;
+
+    assert_int_equal(sync_text(f->db, list_v1, false, NULL, &r, &err), AWS_SYNC_OK);
+    aws_report_free(&r);
+
+    msgpack_unpacked u;
+    char *copy;
+    assert_int_equal(hit_map(f->db, "things", &u, &copy), 8);
+    const msgpack_object *m = &u.data;
+    assert_mp_str(map_get(m, "id"), "2401.00001");
+    assert_mp_str(map_get(m, "kind"), "paper");
+    assert_mp_str(map_get(m, "title"), "A paper about things");
+    const msgpack_object *authors = map_get(m, "authors");
+    assert_int_equal(authors->type, MSGPACK_OBJECT_ARRAY);
+    assert_int_equal(authors->via.array.size, 2);
+    assert_mp_str(&authors->via.array.ptr[0], "Ann Lee");
+    assert_mp_str(&authors->via.array.ptr[1], "Bo Ma");
+    assert_int_equal(map_get(m, "year")->type, MSGPACK_OBJECT_POSITIVE_INTEGER);
+    assert_int_equal(map_get(m, "year")->via.u64, 2024);
+    assert_mp_str(map_get(m, "section"), "Section A");
+    assert_mp_str(map_get(m, "url"), "https://arxiv.org/abs/2401.00001");
+    assert_int_equal(map_get(m, "citations")->type, MSGPACK_OBJECT_POSITIVE_INTEGER);
+    assert_int_equal(map_get(m, "citations")->via.u64, 3);
+    msgpack_unpacked_destroy(&u);
+    free(copy);
+
+    assert_int_equal(hit_map(f->db, "kind:repo", &u, &copy), 8);
+    assert_mp_str(map_get(&u.data, "kind"), "repo");
+    assert_int_equal(map_get(&u.data, "year")->type, MSGPACK_OBJECT_NIL);
+    assert_int_equal(map_get(&u.data, "citations")->type, MSGPACK_OBJECT_NIL);
+    msgpack_unpacked_destroy(&u);
+    free(copy);
+
+    /* get still returns the whole stored form. */
+    awx_db_t *h = NULL;
+    void *data = NULL;
+    size_t len = 0, off = 0;
+    assert_int_equal(awx_db_open(f->db, AWX_OPEN_READ, 0, &h, NULL), AWX_OK);
+    assert_int_equal(awx_db_get(h, "2401.00001", &data, &len), AWX_OK);
+    awx_db_close(h);
+    msgpack_unpacked_init(&u);
+    assert_int_equal(msgpack_unpack_next(&u, data, len, &off), MSGPACK_UNPACK_SUCCESS);
+    assert_int_equal(u.data.type, MSGPACK_OBJECT_MAP);
+    assert_int_equal(u.data.via.map.size, 17);
+    map_get(&u.data, "abstract");
+    msgpack_unpacked_destroy(&u);
+    free(data);
+
+    digests_t before, after;
+    read_digests(f->db, &before);
+    assert_int_equal(before.n, 3);
+    assert_int_equal(sync_text(f->db, list_v1, false, NULL, &r, &err), AWS_SYNC_OK);
+    expect_counts(&r, 0, 0, 0, 3, 3);
+    aws_report_free(&r);
+    read_digests(f->db, &after);
+    assert_memory_equal(&before, &after, sizeof before);
+    assert_null(err);
+}
+
+/* A database written before the hit record existed: documents without
+ * one, under a digest of the stored form alone.  The next incremental run
+ * sees every digest differ and rewrites them all with their hit records. */
+static void test_old_database_rewritten(void **state)
+{
+    fixture_t *f = *state;
+    aws_report_t r;
+    char *err = NULL;
+    aws_list_t list;
+
+    assert_int_equal(sync_text(f->db, list_v1, false, NULL, &r, &err), AWS_SYNC_OK);
+    aws_report_free(&r);
+    digests_t now;
+    read_digests(f->db, &now);
+    assert_int_equal(now.n, 3);
+
+    aws_list_init(&list);
+    assert_int_equal(aws_list_parse(&list, "t.md", list_v1, strlen(list_v1)), 0);
+    awx_db_t *h = NULL;
+    assert_int_equal(awx_db_open(f->db, AWX_OPEN_WRITE, 0, &h, NULL), AWX_OK);
+    for (size_t i = 0; i < now.n; i++) {
+        aws_entry_t *e = aws_list_find(&list, now.ids[i]);
+        assert_non_null(e);
+        char *buf, *saved = e->source, old[17];
+        size_t len;
+        e->source = NULL;
+        assert_int_equal(aws_entry_pack(e, &buf, &len), 0);
+        e->source = saved;
+        aws_entry_digest(buf, len, old);
+        /* The hit record is in today's digest. */
+        assert_string_not_equal(old, now.digests[i]);
+        static const char *none[1] = {NULL};
+        awx_doc_t doc = {
+            .id = e->id, .title = e->title, .authors = none, .sections = none,
+            .subsections = none, .categories = none, .citations = -1,
+            .data = buf, .data_len = len, .digest = old,
+        };
+        assert_int_equal(awx_db_put(h, &doc), AWX_OK);
+        free(buf);
+    }
+    assert_int_equal(awx_db_commit(h), AWX_OK);
+    awx_db_close(h);
+    aws_list_free(&list);
+
+    /* Without a hit record a hit carries the whole stored form. */
+    msgpack_unpacked u;
+    char *copy;
+    assert_int_equal(hit_map(f->db, "things", &u, &copy), 17);
+    msgpack_unpacked_destroy(&u);
+    free(copy);
+
+    assert_int_equal(sync_text(f->db, list_v1, false, NULL, &r, &err), AWS_SYNC_OK);
+    expect_counts(&r, 0, 3, 0, 0, 3);
+    aws_report_free(&r);
+    assert_int_equal(hit_map(f->db, "things", &u, &copy), 8);
+    msgpack_unpacked_destroy(&u);
+    free(copy);
+    digests_t again;
+    read_digests(f->db, &again);
+    assert_memory_equal(&now, &again, sizeof now);
+    assert_null(err);
+}
+
 static void test_report_json(void **state)
 {
     (void)state;
@@ -279,6 +484,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rebuild, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hit_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_old_database_rewritten, setup, teardown),
         cmocka_unit_test(test_report_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
