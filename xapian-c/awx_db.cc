@@ -55,6 +55,37 @@ identity current_identity(const std::string &path)
     return id;
 }
 
+/* What stat(2) says of PATH, enough to tell it was replaced or rewritten. */
+aws__stamp stamp_of(const std::string &path)
+{
+    aws__stamp s;
+    struct stat st;
+    if (stat(path.c_str(), &st) == 0) {
+        s.ok = true;
+        s.dev = st.st_dev;
+        s.ino = st.st_ino;
+        s.size = st.st_size;
+        s.mtim = st.st_mtim;
+        s.ctim = st.st_ctim;
+    }
+    return s;
+}
+
+bool same_stamp(const aws__stamp &a, const aws__stamp &b)
+{
+    return a.ok && b.ok && a.dev == b.dev && a.ino == b.ino && a.size == b.size &&
+           a.mtim.tv_sec == b.mtim.tv_sec && a.mtim.tv_nsec == b.mtim.tv_nsec &&
+           a.ctim.tv_sec == b.ctim.tv_sec && a.ctim.tv_nsec == b.ctim.tv_nsec;
+}
+
+/* The stamps of DB's path and of the Xapian version file behind it (in
+ * the folder a stub names, when the path is one). */
+void stamps_now(const awx_db *db, aws__stamp *path, aws__stamp *version)
+{
+    *path = stamp_of(db->path);
+    *version = stamp_of((db->path_target.empty() ? db->path : db->path_target) + "/iamglass");
+}
+
 bool same_identity(const awx_db *db, const identity &id)
 {
     return db->path_dev == id.dev && db->path_ino == id.ino && db->path_target == id.target;
@@ -234,6 +265,19 @@ extern "C" awx_status_t awx_db_reopen(awx_db_t *db, bool *changed)
     return aws__guard(db, [&] {
         if (db->writable)
             return AWX_OK;
+        /* Every commit renames a new version file into place and every
+         * rebuild renames a new stub over the path, so while neither has
+         * changed since the handle last caught up there is nothing to do:
+         * two stat calls instead of reading the stub and the version file
+         * (the daemon does this before every request).  The stamps are
+         * read before catching up, never after, so that a commit landing
+         * in between shows as a change next time rather than being lost. */
+        aws__stamp path_now, version_now;
+        stamps_now(db, &path_now, &version_now);
+        if (db->stamps_valid && same_stamp(path_now, db->path_stamp) &&
+            same_stamp(version_now, db->version_stamp))
+            return AWX_OK;
+        db->stamps_valid = false;
         bool swapped = !same_identity(db, current_identity(db->path));
         Xapian::rev before = db->rdb.get_revision();
         bool moved = false;
@@ -259,6 +303,12 @@ extern "C" awx_status_t awx_db_reopen(awx_db_t *db, bool *changed)
             db->path_ino = fresh.path_ino;
             db->path_target = fresh.path_target;
             moved = true;
+        } else {
+            /* After a swap the version file read above was the old
+             * folder's: the next call takes this slow path once more. */
+            db->path_stamp = path_now;
+            db->version_stamp = version_now;
+            db->stamps_valid = path_now.ok && version_now.ok;
         }
         if (changed)
             *changed = moved || db->rdb.get_revision() != before;

@@ -36,6 +36,15 @@ enum aws__slot : Xapian::valueno {
 };
 #define AWS__SECTION_SEP '\x1f'
 
+/* What stat(2) said of a file: enough to tell it was replaced. */
+struct aws__stamp {
+    bool ok = false;
+    dev_t dev = 0;
+    ino_t ino = 0;
+    off_t size = 0;
+    struct timespec mtim {}, ctim{};
+};
+
 /* The database handle.  RDB is what every read goes through; for a
  * writable handle it shares WDB's internals, so reads see pending writes. */
 struct awx_db {
@@ -49,6 +58,10 @@ struct awx_db {
     dev_t path_dev = 0;
     ino_t path_ino = 0;
     std::string path_target;
+    /* The path and the version file as they were when RDB last caught up
+     * (read-only handles): while both are unchanged, reopening is a no-op. */
+    bool stamps_valid = false;
+    aws__stamp path_stamp, version_stamp;
     /* Spelling data of the documents put since the last flush: word ->
      * number of documents.  Adding it once per word at commit time rather
      * than once per occurrence keeps indexing close to the engine's floor. */
