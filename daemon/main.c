@@ -34,6 +34,7 @@ typedef struct options {
     bool foreground;
     unsigned threads;          /* 0: one per core */
     unsigned max_connections;
+    unsigned cache;            /* answers kept; 0: none */
     aws_log_level_t level;
 } options_t;
 
@@ -50,6 +51,8 @@ static const char usage_text[] =
     "  --allow-remote        allow a --listen address that is not loopback\n"
     "  --threads N           query threads (default: the number of cores)\n"
     "  --max-connections N   refuse clients past N with `busy` (default 1024)\n"
+    "  --cache N             keep the answers to the last N searches (default 256;\n"
+    "                        0: none); a changed index is never answered from it\n"
     "  --foreground          stay attached; print the ready line on stdout\n"
     "  --pidfile PATH        write the daemon's pid there\n"
     "  --log-level LEVEL     error, warn, info (default) or debug\n"
@@ -69,6 +72,7 @@ enum {
     OPT_FOREGROUND,
     OPT_PIDFILE,
     OPT_LOG_LEVEL,
+    OPT_CACHE,
     OPT_VERSION,
 };
 
@@ -79,6 +83,7 @@ static const struct option long_options[] = {
     {"allow-remote", no_argument, NULL, OPT_ALLOW_REMOTE},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+    {"cache", required_argument, NULL, OPT_CACHE},
     {"foreground", no_argument, NULL, OPT_FOREGROUND},
     {"pidfile", required_argument, NULL, OPT_PIDFILE},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -130,6 +135,11 @@ static int parse_options(int argc, char **argv, options_t *o)
         case OPT_THREADS:
             if (parse_uint(optarg, 1, 1024, &o->threads) != 0)
                 return usage_error("--threads %s: expected a number from 1 to 1024",
+                                   optarg);
+            break;
+        case OPT_CACHE:
+            if (parse_uint(optarg, 0, 100000, &o->cache) != 0)
+                return usage_error("--cache %s: expected a number from 0 to 100000",
                                    optarg);
             break;
         case OPT_MAX_CONNECTIONS:
@@ -319,7 +329,7 @@ static char *absolute(const char *path)
 
 int main(int argc, char **argv)
 {
-    options_t o = {.max_connections = 1024, .level = AWS_LOG_INFO};
+    options_t o = {.max_connections = 1024, .cache = 256, .level = AWS_LOG_INFO};
     int status = parse_options(argc, argv, &o);
     if (status >= 0)
         return status;
@@ -361,6 +371,7 @@ int main(int argc, char **argv)
         .listen = o.listen,
         .allow_remote = o.allow_remote,
         .max_connections = o.max_connections,
+        .cache = o.cache,
         .log = &log,
     };
     char err[600];

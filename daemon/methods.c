@@ -18,6 +18,7 @@
 typedef struct call {
     awx_db_t *db;
     const char *db_path;
+    aws_cache_t *cache;
     const aws_request_t *req;
     msgpack_sbuffer *out;
     msgpack_packer pk;
@@ -137,7 +138,105 @@ static int pack_facet(call_t *c, awx_results_t *res, awx_facet_kind_t kind)
     return rc;
 }
 
+/* The cache key of a search: every argument that shapes its answer, as
+ * one msgpack array (so no two requests can run together).  Appended to
+ * KEY; nonzero when out of memory. */
+static int search_key(const aws_request_t *req, msgpack_sbuffer *key)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, key, msgpack_sbuffer_write);
+    int rc = msgpack_pack_array(&pk, 7);
+    rc |= aws_rpc_pack_str(&pk, req->q != NULL ? req->q : "");
+    rc |= aws_rpc_pack_str(&pk, req->section);
+    rc |= msgpack_pack_unsigned_int(&pk, req->offset);
+    rc |= msgpack_pack_unsigned_int(&pk, req->limit);
+    rc |= msgpack_pack_int(&pk, (int)req->sort);
+    rc |= req->snippets ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+    rc |= req->facets ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+    return rc;
+}
+
+/* The head of a search result up to and including `took_us`.  What follows
+ * (corrected, hits, facets) is what the cache keeps, after TOTAL. */
+static int pack_search_head(call_t *c, uint64_t total, uint64_t took_us)
+{
+    int rc = aws_rpc_pack_result_head(&c->pk, c->req->msgid);
+    if (rc == 0)
+        rc = msgpack_pack_map(&c->pk, c->req->facets ? 5 : 4);
+    if (rc == 0)
+        rc = aws_rpc_pack_key(&c->pk, "total");
+    if (rc == 0)
+        rc = msgpack_pack_uint64(&c->pk, total);
+    if (rc == 0)
+        rc = aws_rpc_pack_key(&c->pk, "took_us");
+    if (rc == 0)
+        rc = msgpack_pack_uint64(&c->pk, took_us);
+    return rc;
+}
+
+/* Answers the search from the cache when it holds it for the database as
+ * this handle sees it: the stored total and rest of the result, with this
+ * lookup's own took_us.  GEN receives the generation either way. */
+static bool search_cached(call_t *c, const msgpack_sbuffer *key, uint64_t t0,
+                          char gen[AWX_GENERATION_MAX])
+{
+    if (c->cache == NULL || awx_db_generation(c->db, gen) != AWX_OK)
+        return false;
+    msgpack_sbuffer val;
+    msgpack_sbuffer_init(&val);
+    bool hit = aws_cache_get(c->cache, gen, key->data, key->size, &val) &&
+               val.size >= sizeof(uint64_t);
+    if (hit) {
+        uint64_t total;
+        memcpy(&total, val.data, sizeof total);
+        uint64_t took_us = (uv_hrtime() - t0) / 1000;
+        hit = pack_search_head(c, total, took_us) == 0 &&
+              msgpack_sbuffer_write(c->out, val.data + sizeof total,
+                                    val.size - sizeof total) == 0;
+        if (!hit)
+            c->out->size = c->start;
+    }
+    msgpack_sbuffer_destroy(&val);
+    return hit;
+}
+
+/* Keeps the answer just packed into C's output from TAIL on, with TOTAL. */
+static void search_keep(call_t *c, const msgpack_sbuffer *key, const char *gen,
+                        uint64_t total, size_t tail)
+{
+    size_t len = sizeof total + (c->out->size - tail);
+    char *val = malloc(len);
+    if (val == NULL)
+        return; /* only a lost chance to answer faster */
+    memcpy(val, &total, sizeof total);
+    memcpy(val + sizeof total, c->out->data + tail, c->out->size - tail);
+    aws_cache_put(c->cache, gen, key->data, key->size, val, len);
+    free(val);
+}
+
+static awx_status_t search_run(call_t *c, uint64_t t0, const msgpack_sbuffer *key,
+                               const char *gen);
+
 static awx_status_t run_search(call_t *c)
+{
+    const aws_request_t *req = c->req;
+    uint64_t t0 = uv_hrtime();
+    char gen[AWX_GENERATION_MAX] = "";
+    msgpack_sbuffer key;
+    msgpack_sbuffer_init(&key);
+    bool keyed = c->cache != NULL && search_key(req, &key) == 0;
+    if (keyed && search_cached(c, &key, t0, gen)) {
+        msgpack_sbuffer_destroy(&key);
+        return AWX_OK;
+    }
+    awx_status_t st = search_run(c, t0, keyed && gen[0] != '\0' ? &key : NULL, gen);
+    msgpack_sbuffer_destroy(&key);
+    return st;
+}
+
+/* Runs the search itself; with KEY, keeps a successful answer under it. */
+static awx_status_t search_run(call_t *c, uint64_t t0, const msgpack_sbuffer *key,
+                               const char *gen)
 {
     const aws_request_t *req = c->req;
     awx_query_t q = {
@@ -152,24 +251,15 @@ static awx_status_t run_search(call_t *c)
         .facets = req->facets,
         .snippet_chars = 0,
     };
-    uint64_t t0 = uv_hrtime();
     awx_results_t *res = NULL;
     awx_status_t st = awx_db_search(c->db, &q, &res);
     if (st != AWX_OK)
         return shim_failed(c, st, "search");
     uint64_t took_us = (uv_hrtime() - t0) / 1000;
 
-    int rc = aws_rpc_pack_result_head(&c->pk, req->msgid);
-    if (rc == 0)
-        rc = msgpack_pack_map(&c->pk, req->facets ? 5 : 4);
-    if (rc == 0)
-        rc = aws_rpc_pack_key(&c->pk, "total");
-    if (rc == 0)
-        rc = msgpack_pack_uint64(&c->pk, awx_results_total(res));
-    if (rc == 0)
-        rc = aws_rpc_pack_key(&c->pk, "took_us");
-    if (rc == 0)
-        rc = msgpack_pack_uint64(&c->pk, took_us);
+    uint64_t total = awx_results_total(res);
+    int rc = pack_search_head(c, total, took_us);
+    size_t tail = c->out->size;
     if (rc == 0)
         rc = aws_rpc_pack_key(&c->pk, "corrected");
     if (rc == 0)
@@ -196,6 +286,8 @@ static awx_status_t run_search(call_t *c)
             rc = pack_facet(c, res, AWX_FACET_YEAR);
     }
     awx_results_free(res);
+    if (rc == 0 && key != NULL)
+        search_keep(c, key, gen, total, tail);
     return packed(c, rc);
 }
 
@@ -414,13 +506,14 @@ static awx_status_t run_ping(call_t *c)
     return packed(c, rc);
 }
 
-awx_status_t aws_method_run(awx_db_t *db, const char *db_path,
+awx_status_t aws_method_run(awx_db_t *db, const char *db_path, aws_cache_t *cache,
                             const aws_request_t *req, msgpack_sbuffer *out,
                             char *msg, size_t msglen)
 {
     call_t c = {
         .db = db,
         .db_path = db_path,
+        .cache = cache,
         .req = req,
         .out = out,
         .start = out->size,

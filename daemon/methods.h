@@ -14,6 +14,7 @@
 #include <msgpack.h>
 
 #include "awx.h"
+#include "cache.h"
 #include "proto.h"
 
 /* Whether METHOD reads the database (every method but `ping`). */
@@ -21,7 +22,7 @@ bool aws_method_needs_db(aws_method_t method);
 
 /* Answers REQ from DB (NULL for methods that need none), appending one whole
  * response ([1, msgid, error, result]) to OUT.  DB_PATH is what `stats`
- * reports.
+ * reports.  CACHE (may be NULL) keeps and gives back `search` answers.
  *
  * Returns AWX_OK when OUT holds the response: a result, or an error that
  * belongs to the request (bad_request, query_syntax, not_found, and internal
@@ -29,7 +30,7 @@ bool aws_method_needs_db(aws_method_t method);
  * itself failed: OUT is as it was on entry, MSG (MSGLEN bytes) holds the
  * shim's message, and the caller decides whether to reopen and retry or to
  * reply `unavailable`/`internal`. */
-awx_status_t aws_method_run(awx_db_t *db, const char *db_path,
+awx_status_t aws_method_run(awx_db_t *db, const char *db_path, aws_cache_t *cache,
                             const aws_request_t *req, msgpack_sbuffer *out,
                             char *msg, size_t msglen);
 

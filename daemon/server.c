@@ -407,7 +407,7 @@ int aws_server_start(const aws_server_opts_t *opts, aws_server_t **out,
         return -1;
     }
     s->loop_ready = true;
-    s->workers = aws_workers_new(opts->db_path, opts->log);
+    s->workers = aws_workers_new(opts->db_path, opts->cache, opts->log);
     if (s->workers == NULL) {
         fail(err, errlen, "out of memory");
         return -1;

@@ -25,6 +25,7 @@ typedef struct aws_server_opts {
     const char *listen;        /* HOST:PORT for TCP, or NULL */
     bool allow_remote;         /* accept a non-loopback --listen address */
     unsigned max_connections;  /* over this, a client gets `busy` */
+    unsigned cache;            /* searches whose answers are kept (cache.h) */
     const aws_log_t *log;      /* must outlive the server */
 } aws_server_opts_t;
 

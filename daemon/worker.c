@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "awx.h"
+#include "cache.h"
 #include "methods.h"
 
 /* One pool thread's handle.  The thread that owns it is the only one to
@@ -27,9 +28,13 @@ struct aws_workers {
     uv_mutex_t lock;     /* guards SLOTS */
     slot_t *slots;
     atomic_uint generation;
+    aws_cache_t *cache;
 };
 
-aws_workers_t *aws_workers_new(const char *db_path, const aws_log_t *log)
+/* The cache's bound in bytes: enough for a few hundred pages of hits. */
+#define CACHE_BYTES (8u << 20)
+
+aws_workers_t *aws_workers_new(const char *db_path, unsigned cache, const aws_log_t *log)
 {
     aws_workers_t *w = calloc(1, sizeof *w);
     if (w == NULL)
@@ -37,13 +42,16 @@ aws_workers_t *aws_workers_new(const char *db_path, const aws_log_t *log)
     w->db_path = strdup(db_path);
     w->log = log;
     atomic_init(&w->generation, 0);
-    if (w->db_path == NULL || uv_key_create(&w->key) != 0) {
+    w->cache = aws_cache_new(cache, CACHE_BYTES);
+    if (w->db_path == NULL || w->cache == NULL || uv_key_create(&w->key) != 0) {
+        aws_cache_free(w->cache);
         free(w->db_path);
         free(w);
         return NULL;
     }
     if (uv_mutex_init(&w->lock) != 0) {
         uv_key_delete(&w->key);
+        aws_cache_free(w->cache);
         free(w->db_path);
         free(w);
         return NULL;
@@ -62,6 +70,11 @@ void aws_workers_free(aws_workers_t *w)
         free(s);
         s = next;
     }
+    aws_cache_stats_t st;
+    aws_cache_stats(w->cache, &st);
+    aws_log(w->log, AWS_LOG_DEBUG, "answer cache: %llu hits, %llu misses, %zu kept (%zu bytes)",
+            st.hits, st.misses, st.entries, st.bytes);
+    aws_cache_free(w->cache);
     uv_mutex_destroy(&w->lock);
     uv_key_delete(&w->key);
     free(w->db_path);
@@ -148,7 +161,7 @@ void aws_workers_answer(aws_workers_t *w, const aws_request_t *req,
     size_t start = out->size;
 
     if (!aws_method_needs_db(req->method)) {
-        if (aws_method_run(NULL, w->db_path, req, out, msg, sizeof msg) != AWX_OK)
+        if (aws_method_run(NULL, w->db_path, NULL, req, out, msg, sizeof msg) != AWX_OK)
             pack_error(out, start, req->msgid, AWS_RPC_INTERNAL, msg);
         return;
     }
@@ -178,7 +191,7 @@ void aws_workers_answer(aws_workers_t *w, const aws_request_t *req,
             return;
         }
         if (st == AWX_OK) {
-            st = aws_method_run(s->db, w->db_path, req, out, msg, sizeof msg);
+            st = aws_method_run(s->db, w->db_path, w->cache, req, out, msg, sizeof msg);
             if (st == AWX_OK)
                 return;
         }

@@ -21,9 +21,10 @@
 
 typedef struct aws_workers aws_workers_t;
 
-/* A registry for the database at DB_PATH (copied).  LOG must outlive it.
- * Returns NULL when out of memory. */
-aws_workers_t *aws_workers_new(const char *db_path, const aws_log_t *log);
+/* A registry for the database at DB_PATH (copied), with a cache of the
+ * answers to the last CACHE searches shared by all threads (cache.h; 0:
+ * none).  LOG must outlive it.  Returns NULL when out of memory. */
+aws_workers_t *aws_workers_new(const char *db_path, unsigned cache, const aws_log_t *log);
 
 /* Closes every thread's handle and frees W.  Call only when no pool thread
  * can be inside aws_workers_answer (after the loop has ended). */

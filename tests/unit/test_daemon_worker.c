@@ -174,7 +174,7 @@ static int setup(void **state)
     /* Errors only: the retry path logs on purpose. */
     f->log.level = AWS_LOG_ERROR;
     f->log.fd = 2;
-    f->w = aws_workers_new(f->db, &f->log);
+    f->w = aws_workers_new(f->db, 64, &f->log);
     msgpack_sbuffer_init(&f->out);
     msgpack_unpacked_init(&f->reply);
     *state = f;
