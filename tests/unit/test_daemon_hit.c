@@ -187,6 +187,151 @@ static void test_missing_fields_are_nil(void **state)
     msgpack_sbuffer_destroy(&data);
 }
 
+/* A hit record as the indexer writes it (aws_entry_pack_hit): the eight
+ * keys in the hit's order.  YEAR 0 and CITATIONS -1 are nil. */
+static void pack_record(msgpack_sbuffer *sb, int year, long citations, const char *section)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 8);
+    pack_s(&pk, "id");
+    pack_s(&pk, "2401.04088");
+    pack_s(&pk, "kind");
+    pack_s(&pk, "paper");
+    pack_s(&pk, "title");
+    pack_s(&pk, "Mixtral of Experts");
+    pack_s(&pk, "authors");
+    msgpack_pack_array(&pk, 2);
+    pack_s(&pk, "Albert Q. Jiang");
+    pack_s(&pk, "Alexandre Sablayrolles");
+    pack_s(&pk, "year");
+    if (year > 0)
+        msgpack_pack_int(&pk, year);
+    else
+        msgpack_pack_nil(&pk);
+    pack_s(&pk, "section");
+    if (section != NULL)
+        pack_s(&pk, section);
+    else
+        msgpack_pack_nil(&pk);
+    pack_s(&pk, "url");
+    pack_s(&pk, "https://arxiv.org/abs/2401.04088");
+    pack_s(&pk, "citations");
+    if (citations >= 0)
+        msgpack_pack_long(&pk, citations);
+    else
+        msgpack_pack_nil(&pk);
+}
+
+/* The packed hit of DATA/LEN (with a fixed score and snippet) in OUT;
+ * returns aws_hit_pack's result. */
+static int pack_hit_of(const void *data, size_t len, msgpack_sbuffer *out)
+{
+    static const awx_span_t spans[] = {{0, 7}};
+    awx_hit_t hit = {.percent = 50, .data = data, .data_len = len,
+                     .snippet = "Mixture of Experts", .highlights = spans,
+                     .n_highlights = 1};
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+    return aws_hit_pack(&pk, &hit);
+}
+
+static void test_hit_record(void **state)
+{
+    (void)state;
+    /* A record is copied as it is; the hit must equal the one picked out
+     * of the whole stored form, byte for byte. */
+    msgpack_sbuffer rec, full, a, b;
+    msgpack_sbuffer_init(&rec);
+    msgpack_sbuffer_init(&full);
+    msgpack_sbuffer_init(&a);
+    msgpack_sbuffer_init(&b);
+    pack_record(&rec, 2024, 912, "Mixture of Experts");
+    pack_full_entry(&full);
+    assert_int_equal(pack_hit_of(rec.data, rec.size, &a), 0);
+    assert_int_equal(pack_hit_of(full.data, full.size, &b), 0);
+    assert_int_equal(a.size, b.size);
+    assert_memory_equal(a.data, b.data, a.size);
+    msgpack_sbuffer_destroy(&a);
+    msgpack_sbuffer_destroy(&b);
+    msgpack_sbuffer_destroy(&full);
+
+    /* Nil year, section and citations, and integers past 32 bits. */
+    msgpack_sbuffer_clear(&rec);
+    pack_record(&rec, 0, -1, NULL);
+    msgpack_sbuffer out;
+    msgpack_sbuffer_init(&out);
+    msgpack_unpacked u;
+    awx_hit_t hit = {.percent = 1, .data = rec.data, .data_len = rec.size};
+    pack_and_read(&hit, &out, &u);
+    assert_nil(&u.data, "year");
+    assert_nil(&u.data, "section");
+    assert_nil(&u.data, "citations");
+    assert_str(&u.data, "title", "Mixtral of Experts");
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_clear(&out);
+    msgpack_sbuffer_clear(&rec);
+    pack_record(&rec, 2024, 5000000000L, "S");
+    hit.data = rec.data;
+    hit.data_len = rec.size;
+    pack_and_read(&hit, &out, &u);
+    assert_uint(&u.data, "citations", 5000000000ULL);
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&out);
+    msgpack_sbuffer_destroy(&rec);
+}
+
+static void test_damaged_hit_record(void **state)
+{
+    (void)state;
+    msgpack_sbuffer rec, out;
+    msgpack_sbuffer_init(&rec);
+    msgpack_sbuffer_init(&out);
+    pack_record(&rec, 2024, 912, "Mixture of Experts");
+    /* Every truncation is refused (no copy of half a record goes out),
+     * and so is a record with a byte too many. */
+    for (size_t n = 0; n < rec.size; n++) {
+        msgpack_sbuffer_clear(&out);
+        assert_int_equal(pack_hit_of(rec.data, n, &out), -1);
+    }
+    char *longer = malloc(rec.size + 1);
+    assert_non_null(longer);
+    memcpy(longer, rec.data, rec.size);
+    longer[rec.size] = '\0';
+    msgpack_sbuffer_clear(&out);
+    assert_int_equal(pack_hit_of(longer, rec.size + 1, &out), -1);
+    free(longer);
+
+    /* Every single byte changed: either refused, or a whole map of eleven
+     * keys (the general path read it), never a broken reply. */
+    char *copy = malloc(rec.size);
+    assert_non_null(copy);
+    for (size_t i = 0; i < rec.size; i++) {
+        for (int v = 0; v < 256; v += 7) {
+            memcpy(copy, rec.data, rec.size);
+            copy[i] = (char)v;
+            msgpack_sbuffer_clear(&out);
+            int rc = pack_hit_of(copy, rec.size, &out);
+            if (rc != 0) {
+                assert_int_equal(rc, -1);
+                continue;
+            }
+            msgpack_unpacked u;
+            msgpack_unpacked_init(&u);
+            size_t off = 0;
+            assert_int_equal(msgpack_unpack_next(&u, out.data, out.size, &off),
+                             MSGPACK_UNPACK_SUCCESS);
+            assert_int_equal(off, out.size);
+            assert_int_equal(u.data.type, MSGPACK_OBJECT_MAP);
+            assert_int_equal(u.data.via.map.size, AWS_HIT_KEYS);
+            msgpack_unpacked_destroy(&u);
+        }
+    }
+    free(copy);
+    msgpack_sbuffer_destroy(&out);
+    msgpack_sbuffer_destroy(&rec);
+}
+
 static void test_damaged_stored_form(void **state)
 {
     (void)state;
@@ -217,6 +362,8 @@ int main(void)
         cmocka_unit_test(test_full_hit),
         cmocka_unit_test(test_missing_fields_are_nil),
         cmocka_unit_test(test_damaged_stored_form),
+        cmocka_unit_test(test_hit_record),
+        cmocka_unit_test(test_damaged_hit_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
