@@ -59,43 +59,81 @@ static void put_styled(const aws_render_t *r, const char *esc, const char *s,
     style(r, ESC_RESET);
 }
 
-/* A line being composed in memory so that it can be wrapped as a whole:
- * BUF/LEN belong to the memory stream F until it is closed. */
+/* A line being composed in memory so that it can be wrapped as a whole.
+ * It starts in SMALL, which holds any ordinary line, and moves to a heap
+ * buffer (owned by the line, freed by line_wrap) only for a longer one;
+ * after a failed allocation the line is dropped rather than cut short. */
 typedef struct line {
-    FILE *f;
     char *buf;
     size_t len;
+    size_t cap;
+    bool failed;
+    char small[256];
 } line_t;
 
-static bool line_open(line_t *l)
+static void line_open(line_t *l)
 {
-    l->buf = NULL;
+    l->buf = l->small;
     l->len = 0;
-    l->f = open_memstream(&l->buf, &l->len);
-    return l->f != NULL;
+    l->cap = sizeof l->small;
+    l->failed = false;
 }
 
-/* Closes L's stream and writes its text wrapped at INDENT, with SPAN (when
- * its length is not 0) in the escape ON. */
+static void line_add(line_t *l, const char *s, size_t n)
+{
+    if (l->failed)
+        return;
+    if (n > l->cap - l->len) {
+        size_t cap = l->cap * 2 > l->len + n ? l->cap * 2 : l->len + n;
+        char *buf = malloc(cap);
+        if (!buf) {
+            l->failed = true;
+            return;
+        }
+        memcpy(buf, l->buf, l->len);
+        if (l->buf != l->small)
+            free(l->buf);
+        l->buf = buf;
+        l->cap = cap;
+    }
+    memcpy(l->buf + l->len, s, n);
+    l->len += n;
+}
+
+static void line_add_str(line_t *l, const char *s)
+{
+    line_add(l, s, strlen(s));
+}
+
+static void line_add_int(line_t *l, int64_t v)
+{
+    char num[24];
+    int n = snprintf(num, sizeof num, "%" PRId64, v);
+    line_add(l, num, (size_t)n);
+}
+
+/* Writes L's text wrapped at INDENT, with SPAN (when its length is not 0)
+ * in the escape ON, and frees L. */
 static void line_wrap(const aws_render_t *r, line_t *l, int indent,
                       aws_span_t span, const char *on)
 {
-    if (fclose(l->f) == 0 && l->len > 0) {
+    if (!l->failed && l->len > 0) {
         aws_wrap_t w = {
             .width = r->width, .start_col = indent, .indent = indent,
             .on = r->color ? on : NULL, .off = r->color ? ESC_RESET : NULL,
         };
-        fprintf(r->out, "%*s", indent, "");
+        aws_text_pad(r->out, indent);
         aws_text_wrap(r->out, l->buf, l->len, &span, span.len ? 1 : 0, &w);
     }
-    free(l->buf);
+    if (l->buf != l->small)
+        free(l->buf);
 }
 
-/* Writes the " · " between the parts of a hit's second line. */
-static void sep(FILE *f, bool *first)
+/* Adds the " · " between the parts of a hit's second line. */
+static void sep(line_t *l, bool *first)
 {
     if (!*first)
-        fputs(" \xC2\xB7 ", f);
+        line_add_str(l, " \xC2\xB7 ");
     *first = false;
 }
 
@@ -110,29 +148,28 @@ static void put_meta(const aws_render_t *r, const msgpack_object *hit,
     aws_span_t span = { 0, 0 };
     line_t l;
 
-    if (!line_open(&l))
-        return;
+    line_open(&l);
     if (get_int(hit, "year", &v)) {
-        sep(l.f, &first);
-        fprintf(l.f, "%" PRId64, v);
+        sep(&l, &first);
+        line_add_int(&l, v);
     }
     if (get_str(hit, "section", &s, &len)) {
-        sep(l.f, &first);
-        fflush(l.f);
+        sep(&l, &first);
         span.off = l.len;
         span.len = len;
-        fwrite(s, 1, len, l.f);
+        line_add(&l, s, len);
     }
     if (get_int(hit, "citations", &v)) {
-        sep(l.f, &first);
-        fprintf(l.f, "%" PRId64 " citation%s", v, v == 1 ? "" : "s");
+        sep(&l, &first);
+        line_add_int(&l, v);
+        line_add_str(&l, v == 1 ? " citation" : " citations");
     }
     if (get_str(hit, "kind", &s, &len) && !(len == 5 && !memcmp(s, "paper", 5))) {
-        sep(l.f, &first);
-        fwrite(s, 1, len, l.f);
+        sep(&l, &first);
+        line_add(&l, s, len);
     }
     if (first)
-        fputs("-", l.f);
+        line_add_str(&l, "-");
     line_wrap(r, &l, indent, span, ESC_SECT);
 }
 
@@ -143,20 +180,20 @@ static void put_authors(const aws_render_t *r, const msgpack_object *hit,
     const msgpack_object *a = aws_obj_get(hit, "authors");
     line_t l;
 
-    if (!a || a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size == 0 ||
-        !line_open(&l))
+    if (!a || a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size == 0)
         return;
+    line_open(&l);
     uint32_t shown = 0;
     for (uint32_t i = 0; i < a->via.array.size && shown < 3; i++) {
         const msgpack_object *e = &a->via.array.ptr[i];
         if (e->type != MSGPACK_OBJECT_STR)
             continue;
         if (shown++)
-            fputs(", ", l.f);
-        fwrite(e->via.str.ptr, 1, e->via.str.size, l.f);
+            line_add_str(&l, ", ");
+        line_add(&l, e->via.str.ptr, e->via.str.size);
     }
     if (a->via.array.size > 3)
-        fputs(" et al.", l.f);
+        line_add_str(&l, " et al.");
     line_wrap(r, &l, indent, (aws_span_t){ 0, 0 }, NULL);
 }
 
@@ -190,7 +227,7 @@ static void put_snippet(const aws_render_t *r, const msgpack_object *hit,
         .width = r->width, .start_col = indent, .indent = indent,
         .on = r->color ? ESC_MATCH : NULL, .off = r->color ? ESC_RESET : NULL,
     };
-    fprintf(r->out, "%*s", indent, "");
+    aws_text_pad(r->out, indent);
     aws_text_wrap(r->out, s, len, spans, n, &w);
 }
 
@@ -217,7 +254,7 @@ static void put_hit(const aws_render_t *r, const msgpack_object *hit,
     put_meta(r, hit, indent);
     put_authors(r, hit, indent);
     if (get_str(hit, "url", &s, &len)) {
-        fprintf(r->out, "%*s", indent, "");
+        aws_text_pad(r->out, indent);
         put_styled(r, ESC_URL, s, len);
         putc('\n', r->out);
     }
@@ -426,7 +463,7 @@ static void put_value(const aws_render_t *r, const msgpack_object *o,
     }
     for (uint32_t i = 0; i < n; i++) {
         if (i)
-            fprintf(r->out, "%*s", indent, "");
+            aws_text_pad(r->out, indent);
         put_scalar(r, &o->via.array.ptr[i], indent);
     }
 }
@@ -456,8 +493,8 @@ static void put_rows(const aws_render_t *r, const msgpack_object *map,
         style(r, ESC_BOLD);
         aws_text_put(r->out, k->via.str.ptr, k->via.str.size);
         style(r, ESC_RESET);
-        fprintf(r->out, "%*s",
-                indent - (int)aws_text_width(k->via.str.ptr, k->via.str.size), "");
+        aws_text_pad(r->out, indent - (int)aws_text_width(k->via.str.ptr,
+                                                          k->via.str.size));
         /* The index time is seconds since the epoch on the wire; people
          * read dates. */
         if (stats && k->via.str.size == 10 &&

@@ -12,8 +12,13 @@ static const char replacement[] = "\xEF\xBF\xBD";
 
 static bool is_space(unsigned char c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-           c == '\f';
+    /* The C locale's isspace(): ' ', and '\t' '\n' '\v' '\f' '\r' (9-13). */
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static bool is_printable_ascii(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7F;
 }
 
 static bool is_control(uint32_t cp)
@@ -30,6 +35,39 @@ static void put_cp(FILE *out, const char *s, size_t n, uint32_t cp, int bad)
         fwrite(s, 1, n, out);
 }
 
+/* Writes the code points of S that start before STOP, decoding no further
+ * than END, and returns where it stopped (STOP, or past it when the last
+ * code point straddles STOP).  Most text is plain ASCII, so runs of
+ * printable ASCII bytes go out with one fwrite; only the other bytes are
+ * decoded one code point at a time.  White space becomes a plain space. */
+static size_t put_run(FILE *out, const char *s, size_t from, size_t stop,
+                      size_t end)
+{
+    size_t i = from;
+
+    while (i < stop) {
+        size_t run = i;
+        while (run < stop && is_printable_ascii((unsigned char)s[run]))
+            run++;
+        if (run > i) {
+            fwrite(s + i, 1, run - i, out);
+            i = run;
+            continue;
+        }
+        if (is_space((unsigned char)s[i])) {
+            putc(' ', out);
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        int bad;
+        size_t n = aws_utf8_decode(s + i, end - i, &cp, &bad);
+        put_cp(out, s + i, n, cp, bad);
+        i += n;
+    }
+    return i;
+}
+
 static int cp_width(uint32_t cp, int bad)
 {
     /* A replacement character takes one column like any other symbol. */
@@ -40,21 +78,7 @@ static int cp_width(uint32_t cp, int bad)
 
 void aws_text_put(FILE *out, const char *s, size_t len)
 {
-    size_t i = 0;
-
-    while (i < len) {
-        unsigned char c = (unsigned char)s[i];
-        if (is_space(c)) {
-            putc(' ', out);
-            i++;
-            continue;
-        }
-        uint32_t cp;
-        int bad;
-        size_t n = aws_utf8_decode(s + i, len - i, &cp, &bad);
-        put_cp(out, s + i, n, cp, bad);
-        i += n;
-    }
+    put_run(out, s, 0, len, len);
 }
 
 size_t aws_text_width(const char *s, size_t len)
@@ -62,7 +86,9 @@ size_t aws_text_width(const char *s, size_t len)
     size_t i = 0, w = 0;
 
     while (i < len) {
-        if (is_space((unsigned char)s[i])) {
+        /* Every ASCII byte takes one column: printable ones as themselves,
+         * white space as a space, controls as a replacement character. */
+        if ((unsigned char)s[i] < 0x80) {
             w++;
             i++;
             continue;
@@ -75,12 +101,29 @@ size_t aws_text_width(const char *s, size_t len)
     return w;
 }
 
+void aws_text_pad(FILE *out, int n)
+{
+    static const char spaces[] = "                                ";
+
+    while (n > 0) {
+        int k = n < (int)sizeof spaces - 1 ? n : (int)sizeof spaces - 1;
+        fwrite(spaces, 1, (size_t)k, out);
+        n -= k;
+    }
+}
+
+/* Whether span SP reaches past a text of LEN bytes.  Such spans
+ * are ignored whole: they come from a daemon that measured some other
+ * string. */
+static bool span_bad(const aws_span_t *sp, size_t len)
+{
+    return sp->off > len || sp->len > len - sp->off;
+}
+
 static bool in_span(size_t off, size_t len, const aws_span_t *spans, size_t n)
 {
     for (size_t k = 0; k < n; k++) {
-        /* Spans reaching past the text are ignored whole: they come from a
-         * daemon that measured some other string. */
-        if (spans[k].off > len || spans[k].len > len - spans[k].off)
+        if (span_bad(&spans[k], len))
             continue;
         if (off >= spans[k].off && off - spans[k].off < spans[k].len)
             return true;
@@ -88,29 +131,51 @@ static bool in_span(size_t off, size_t len, const aws_span_t *spans, size_t n)
     return false;
 }
 
+/* A byte after OFF up to which every byte shares OFF's highlighting (LIT,
+ * which is in_span(OFF)): the end of a span holding OFF, or else the start
+ * of the next span, or LEN.  Overlapping spans may keep the highlight on
+ * past it; the caller simply asks again there. */
+static size_t span_change(size_t off, bool lit, size_t len,
+                          const aws_span_t *spans, size_t n)
+{
+    size_t end = len;
+
+    for (size_t k = 0; k < n; k++) {
+        if (span_bad(&spans[k], len) || spans[k].len == 0)
+            continue;
+        size_t a = spans[k].off, b = spans[k].off + spans[k].len;
+        if (lit && a <= off && off < b)
+            return b;
+        if (!lit && a > off && a < end)
+            end = a;
+    }
+    return end;
+}
+
 /* Writes the word S[from..to), switching W's escapes on and off where the
  * highlighted bytes start and end; *LIT says whether the escape is open
  * and stays so at the end of the word (the caller decides whether the
- * following space is highlighted too). */
+ * following space is highlighted too).  Highlighting is decided at the
+ * first byte of each code point, so a span ending inside one colours it
+ * whole. */
 static void put_word(FILE *out, const char *s, size_t len, size_t from,
                      size_t to, const aws_span_t *spans, size_t n,
                      const aws_wrap_t *w, bool *lit)
 {
     size_t i = from;
 
+    if (!w->on || !w->off) {
+        put_run(out, s, from, to, to);
+        return;
+    }
     while (i < to) {
-        uint32_t cp;
-        int bad;
-        size_t k = aws_utf8_decode(s + i, to - i, &cp, &bad);
-        if (w->on && w->off) {
-            bool want = in_span(i, len, spans, n);
-            if (want != *lit) {
-                fputs(want ? w->on : w->off, out);
-                *lit = want;
-            }
+        bool want = in_span(i, len, spans, n);
+        if (want != *lit) {
+            fputs(want ? w->on : w->off, out);
+            *lit = want;
         }
-        put_cp(out, s + i, k, cp, bad);
-        i += k;
+        size_t stop = span_change(i, want, len, spans, n);
+        i = put_run(out, s, i, stop < to ? stop : to, to);
     }
 }
 
@@ -142,7 +207,8 @@ void aws_text_wrap(FILE *out, const char *s, size_t len, const aws_span_t *spans
                 lit = false;
             }
             if (brk) {
-                fprintf(out, "\n%*s", w->indent, "");
+                putc('\n', out);
+                aws_text_pad(out, w->indent);
                 col = w->indent;
             } else {
                 putc(' ', out);

@@ -21,6 +21,9 @@ typedef struct aws_span {
 /* Writes S[0..LEN) sanitised; tabs and newlines become spaces. */
 void aws_text_put(FILE *out, const char *s, size_t len);
 
+/* Writes N spaces (none when N <= 0): the indent of a wrapped line. */
+void aws_text_pad(FILE *out, int n);
+
 /* Terminal columns S[0..LEN) takes once sanitised. */
 size_t aws_text_width(const char *s, size_t len);
 

@@ -212,6 +212,65 @@ static void test_wrap_highlights(void **state)
     free(c.buf);
 }
 
+/* The ASCII fast paths must treat every byte as the slow decoder did:
+ * white space as a space, controls (C0, DEL, C1) as U+FFFD, one column
+ * each. */
+static void test_text_put_fast_paths(void **state)
+{
+    (void)state;
+    capture_t c;
+    cap_open(&c);
+    aws_text_put(c.f, "ab\vc\x7f" "d\xC2\x85" "e\xC3\xA9", 11);
+    assert_string_equal(cap_text(&c),
+                        "ab c\xEF\xBF\xBD" "d\xEF\xBF\xBD" "e\xC3\xA9");
+    free(c.buf);
+    assert_int_equal(aws_text_width("a\x01\tb\x7f", 5), 5);
+    assert_int_equal(aws_text_width("e\xCC\x81", 3), 1);
+}
+
+static void test_text_pad(void **state)
+{
+    (void)state;
+    const int counts[] = { 0, 3, 70, -2 };
+    for (size_t k = 0; k < sizeof counts / sizeof *counts; k++) {
+        capture_t c;
+        cap_open(&c);
+        aws_text_pad(c.f, counts[k]);
+        const char *out = cap_text(&c);
+        size_t want = counts[k] > 0 ? (size_t)counts[k] : 0;
+        assert_int_equal(strlen(out), want);
+        assert_int_equal(strspn(out, " "), want);
+        free(c.buf);
+    }
+}
+
+static void test_wrap_highlight_runs(void **state)
+{
+    (void)state;
+    capture_t c;
+    /* Overlapping spans in any order make one stretch, with no escape
+     * closed and reopened inside it. */
+    const aws_span_t overlap[] = { { 4, 3 }, { 1, 4 } };
+    assert_string_equal(wrap("abcdefgh", overlap, 2, 80, 0, 0, true, &c),
+                        "a<bcdefg>h\n");
+    free(c.buf);
+    /* Highlighting is decided at a code point's first byte: a span ending
+     * inside "\xC3\xA9" colours it whole, one starting inside it does not. */
+    const aws_span_t ends_inside[] = { { 0, 2 } };
+    assert_string_equal(wrap("x\xC3\xA9 y", ends_inside, 1, 80, 0, 0, true, &c),
+                        "<x\xC3\xA9> y\n");
+    free(c.buf);
+    const aws_span_t starts_inside[] = { { 2, 2 } };
+    assert_string_equal(wrap("x\xC3\xA9z", starts_inside, 1, 80, 0, 0, true, &c),
+                        "x\xC3\xA9<z>\n");
+    free(c.buf);
+    /* A control byte inside a highlight is still replaced. */
+    const aws_span_t word[] = { { 0, 3 } };
+    assert_string_equal(wrap("a\x01" "b c", word, 1, 80, 0, 0, true, &c),
+                        "<a\xEF\xBF\xBD" "b> c\n");
+    free(c.buf);
+}
+
 static void test_columns_from_env(void **state)
 {
     (void)state;
@@ -236,6 +295,9 @@ int main(void)
         cmocka_unit_test(test_text_put_sanitises),
         cmocka_unit_test(test_wrap_width),
         cmocka_unit_test(test_wrap_highlights),
+        cmocka_unit_test(test_text_put_fast_paths),
+        cmocka_unit_test(test_text_pad),
+        cmocka_unit_test(test_wrap_highlight_runs),
         cmocka_unit_test(test_columns_from_env),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
