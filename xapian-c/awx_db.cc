@@ -6,6 +6,7 @@
  * reported and left exactly as it was.
  */
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 
 #include <cerrno>
@@ -86,6 +87,48 @@ void stamps_now(const awx_db *db, aws__stamp *path, aws__stamp *version)
     *version = stamp_of((db->path_target.empty() ? db->path : db->path_target) + "/iamglass");
 }
 
+/* How long after a file changed its stamp may still be shared by a later
+ * change: filesystems with one-second timestamps (ext3, ext4 with small
+ * inodes, FAT), kernels that advance timestamps once per tick, and a
+ * version file whose inode the next commit reuses (ext4 alternates two). */
+const long racy_s = 2;
+
+/* Whether S changed too recently for its stamp to tell it from the next
+ * change ("racy clean", as git calls it): then the stamp is not trusted
+ * and the next reopen reads the version file again. */
+bool racy(const aws__stamp &s)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    auto recent = [&](const struct timespec &t) {
+        return t.tv_sec >= now.tv_sec - racy_s;
+    };
+    return recent(s.mtim) || recent(s.ctim);
+}
+
+/* Whether the filesystem under PATH is one whose stat() may answer from
+ * a cache (NFS, SMB/CIFS, FUSE, 9p): there only reading the version file
+ * is sure to see a commit. */
+bool remote_fs(const std::string &path)
+{
+    struct statfs fs;
+    if (statfs(path.c_str(), &fs) != 0)
+        return true;
+    switch (static_cast<unsigned long>(fs.f_type)) {
+    case 0x6969UL:     /* NFS */
+    case 0x517BUL:     /* SMB */
+    case 0xFE534D42UL: /* SMB2 */
+    case 0xFF534D42UL: /* CIFS */
+    case 0x65735546UL: /* FUSE */
+    case 0x01021997UL: /* 9p */
+    case 0x73757245UL: /* Coda */
+    case 0x564C3EAUL:  /* NCP */
+        return true;
+    default:
+        return false;
+    }
+}
+
 bool same_identity(const awx_db *db, const identity &id)
 {
     return db->path_dev == id.dev && db->path_ino == id.ino && db->path_target == id.target;
@@ -110,6 +153,7 @@ void open_readonly(awx_db *db)
         db->path_dev = before.dev;
         db->path_ino = before.ino;
         db->path_target = before.target;
+        db->remote = remote_fs(db->path);
         return;
     }
 }
@@ -302,13 +346,15 @@ extern "C" awx_status_t awx_db_reopen(awx_db_t *db, bool *changed)
             db->path_dev = fresh.path_dev;
             db->path_ino = fresh.path_ino;
             db->path_target = fresh.path_target;
+            db->remote = fresh.remote;
             moved = true;
         } else {
             /* After a swap the version file read above was the old
              * folder's: the next call takes this slow path once more. */
             db->path_stamp = path_now;
             db->version_stamp = version_now;
-            db->stamps_valid = path_now.ok && version_now.ok;
+            db->stamps_valid = path_now.ok && version_now.ok && !racy(path_now) &&
+                               !racy(version_now) && !db->remote;
         }
         if (changed)
             *changed = moved || db->rdb.get_revision() != before;

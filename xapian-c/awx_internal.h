@@ -62,6 +62,7 @@ struct awx_db {
      * (read-only handles): while both are unchanged, reopening is a no-op. */
     bool stamps_valid = false;
     aws__stamp path_stamp, version_stamp;
+    bool remote = false; /* on a network filesystem: never trust stamps */
     /* Spelling data of the documents put since the last flush: word ->
      * number of documents.  Adding it once per word at commit time rather
      * than once per occurrence keeps indexing close to the engine's floor. */
