@@ -203,6 +203,18 @@ void aws_cache_put(aws_cache_t *c, const char *gen, const void *key, size_t key_
     uv_mutex_unlock(&c->lock);
 }
 
+void aws_cache_clear(aws_cache_t *c)
+{
+    if (c == NULL)
+        return;
+    uv_mutex_lock(&c->lock);
+    if (c->entries > 0)
+        c->stats.flushes++;
+    drop_all(c);
+    c->gen[0] = '\0';
+    uv_mutex_unlock(&c->lock);
+}
+
 void aws_cache_stats(aws_cache_t *c, aws_cache_stats_t *out)
 {
     memset(out, 0, sizeof *out);

@@ -43,6 +43,10 @@ bool aws_cache_get(aws_cache_t *c, const char *gen, const void *key, size_t key_
 void aws_cache_put(aws_cache_t *c, const char *gen, const void *key, size_t key_len,
                    const void *val, size_t val_len);
 
+/* Drops every answer (SIGHUP: the user asked for everything afresh, and
+ * a database restored from a copy could repeat a UUID and revision). */
+void aws_cache_clear(aws_cache_t *c);
+
 /* Counts since creation, for the log and the tests. */
 typedef struct aws_cache_stats {
     size_t entries, bytes;

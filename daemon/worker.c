@@ -42,8 +42,10 @@ aws_workers_t *aws_workers_new(const char *db_path, unsigned cache, const aws_lo
     w->db_path = strdup(db_path);
     w->log = log;
     atomic_init(&w->generation, 0);
-    w->cache = aws_cache_new(cache, CACHE_BYTES);
-    if (w->db_path == NULL || w->cache == NULL || uv_key_create(&w->key) != 0) {
+    /* No cache at all with --cache 0: not even the key and the lock. */
+    w->cache = cache > 0 ? aws_cache_new(cache, CACHE_BYTES) : NULL;
+    if (w->db_path == NULL || (cache > 0 && w->cache == NULL) ||
+        uv_key_create(&w->key) != 0) {
         aws_cache_free(w->cache);
         free(w->db_path);
         free(w);
@@ -84,6 +86,7 @@ void aws_workers_free(aws_workers_t *w)
 void aws_workers_invalidate(aws_workers_t *w)
 {
     atomic_fetch_add(&w->generation, 1);
+    aws_cache_clear(w->cache);
 }
 
 /* The calling thread's slot, created and registered on first use. */

@@ -98,6 +98,28 @@ static void test_generation_change_flushes(void **state)
     aws_cache_free(c);
 }
 
+static void test_clear(void **state)
+{
+    (void)state;
+    char buf[64];
+    aws_cache_t *c = aws_cache_new(8, 1 << 20);
+    put(c, "g", "a", "A");
+    put(c, "g", "b", "B");
+    aws_cache_clear(c);
+    assert_null(get(c, "g", "a", buf, sizeof buf));
+    assert_null(get(c, "g", "b", buf, sizeof buf));
+    aws_cache_stats_t st;
+    aws_cache_stats(c, &st);
+    assert_int_equal(st.entries, 0);
+    assert_int_equal(st.bytes, 0);
+    assert_int_equal(st.flushes, 1);
+    /* Usable again, under the same generation as before. */
+    put(c, "g", "a", "A2");
+    assert_string_equal(get(c, "g", "a", buf, sizeof buf), "A2");
+    aws_cache_free(c);
+    aws_cache_clear(NULL);
+}
+
 static void test_least_recently_used_goes_first(void **state)
 {
     (void)state;
@@ -223,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_hit_and_miss),
         cmocka_unit_test(test_keys_with_nul_bytes),
         cmocka_unit_test(test_generation_change_flushes),
+        cmocka_unit_test(test_clear),
         cmocka_unit_test(test_least_recently_used_goes_first),
         cmocka_unit_test(test_byte_bound),
         cmocka_unit_test(test_disabled_and_null),
