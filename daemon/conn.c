@@ -13,9 +13,11 @@
  * too large, not msgpack-RPC) is shut down and drained for at most LINGER_MS
  * and LINGER_MAX bytes, so even refused peers cannot pile up sockets.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "methods.h"
 #include "proto.h"
@@ -53,14 +55,43 @@ struct aws__conn {
     uint64_t linger_until; /* loop time (ms) after which an ending stream closes */
     uv_shutdown_t shutdown;
     aws__conn_t *prev, *next;
+    /* Replies leave from two threads: a pool thread writes its reply
+     * straight to the socket when nothing else is pending (sparing the
+     * reply the hop back to the loop), the loop writes everything else.
+     * WLOCK orders them: of the connection, a pool thread touches only
+     * the lock and the fields under it (besides its own job).  It holds
+     * the lock across one send() of its reply, up to 1 MiB copied into
+     * the socket, which may keep the loop waiting on this one connection
+     * for as long.  The part of a reply that a pool thread could not send
+     * counts in UNSENT only once the loop takes it over, so what escapes
+     * the bound is at most one reply per job in flight. */
+    uv_mutex_t wlock;
+    uv_os_fd_t fd;         /* under WLOCK: the socket; -1 once closing */
+    bool loop_queued;      /* under WLOCK: libuv holds bytes not yet written */
+    bool tail_pending;     /* under WLOCK: a pool thread wrote part of a reply */
+    struct held *held;     /* loop only: replies waiting for that reply's rest */
+    struct held **held_end;
     char scratch[4096];    /* where discarded input goes */
 };
+
+/* A reply that must wait until a half-written one is complete. */
+typedef struct held {
+    struct held *next;
+    char *data;
+    size_t len;
+} held_t;
+
+/* A job as conn.c allocates it: what a pool thread wrote of its reply. */
+typedef struct job_ext {
+    aws__job_t job;
+    size_t written; /* bytes of JOB.out already in the socket */
+} job_ext_t;
 
 /* A write request and the bytes it owns; freed in the write callback. */
 typedef struct write_req {
     uv_write_t req;
-    char *data;
-    size_t len;
+    char *data;  /* the whole reply (malloc'd) */
+    size_t len;  /* what uv_write still had to send (counted in unsent) */
 } write_req_t;
 
 static void process(aws__conn_t *c);
@@ -77,6 +108,13 @@ static void conn_decref(aws__conn_t *c)
     if (c->next != NULL)
         c->next->prev = c->prev;
     aws_rpc_reader_free(c->reader);
+    while (c->held != NULL) {
+        held_t *h = c->held;
+        c->held = h->next;
+        free(h->data);
+        free(h);
+    }
+    uv_mutex_destroy(&c->wlock);
     free(c);
     aws__server_check_done(s);
 }
@@ -97,6 +135,10 @@ static void conn_close(aws__conn_t *c)
     }
     aws_log(c->server->log, AWS_LOG_DEBUG, "connection %llu: closed",
             (unsigned long long)c->serial);
+    /* No pool thread may write to the descriptor uv_close releases. */
+    uv_mutex_lock(&c->wlock);
+    c->fd = -1;
+    uv_mutex_unlock(&c->wlock);
     /* Nobody will read the answers to requests still waiting for a pool
      * thread: drop them (their after_work sees UV_ECANCELED); the running
      * ones finish and their replies are discarded. */
@@ -135,6 +177,9 @@ static void on_write(uv_write_t *req, int status)
     c->unsent -= wr->len;
     free(wr->data);
     free(wr);
+    uv_mutex_lock(&c->wlock);
+    c->loop_queued = uv_stream_get_write_queue_size(&c->h.stream) > 0;
+    uv_mutex_unlock(&c->wlock);
     if (status < 0) {
         /* A peer that hangs up without reading is ordinary: debug. */
         if (status != UV_ECANCELED && !c->closing)
@@ -149,35 +194,110 @@ static void on_write(uv_write_t *req, int status)
     process(c);
 }
 
-/* Sends the LEN bytes at DATA (malloc'd; this takes them over). */
-static void send_bytes(aws__conn_t *c, char *data, size_t len)
+/* Writes the LEN bytes at DATA from OFF on (DATA is malloc'd; this takes
+ * it over).  Called on the loop thread with WLOCK held, so it cannot close
+ * the connection itself: false means the caller must, once unlocked. */
+static bool write_out(aws__conn_t *c, char *data, size_t len, size_t off)
 {
-    if (c->closing || len == 0) {
+    if (c->closing || off >= len) {
         free(data);
-        return;
+        return true;
     }
+    /* A reply nearly always fits in the socket buffer at once.  Written
+     * here it needs no write request and no callback, and libuv does not
+     * re-arm the stream's epoll watcher as it does after every uv_write
+     * (one epoll_ctl per reply).  uv_try_write refuses while earlier
+     * writes are queued, so replies never overtake each other; what it
+     * leaves, or an error it meets, goes the uv_write way below, which
+     * reports the error as before. */
+    uv_buf_t first = uv_buf_init(data + off, (unsigned)(len - off));
+    int n = uv_try_write(&c->h.stream, &first, 1);
+    if (n > 0 && (size_t)n == len - off) {
+        free(data);
+        return true;
+    }
+    if (n > 0)
+        off += (size_t)n;
     write_req_t *wr = malloc(sizeof *wr);
     if (wr == NULL) {
         free(data);
         aws_log(c->server->log, AWS_LOG_ERROR,
                 "connection %llu: out of memory for a reply; closing",
                 (unsigned long long)c->serial);
-        conn_close(c);
-        return;
+        return false;
     }
     wr->data = data;
-    wr->len = len;
-    uv_buf_t buf = uv_buf_init(data, (unsigned)len);
+    wr->len = len - off;
+    uv_buf_t buf = uv_buf_init(data + off, (unsigned)(len - off));
     int rc = uv_write(&wr->req, &c->h.stream, &buf, 1, on_write);
     if (rc != 0) {
         free(data);
         free(wr);
         aws_log(c->server->log, AWS_LOG_INFO, "connection %llu: write failed: %s; closing",
                 (unsigned long long)c->serial, uv_strerror(rc));
-        conn_close(c);
+        return false;
+    }
+    c->unsent += len - off;
+    c->loop_queued = uv_stream_get_write_queue_size(&c->h.stream) > 0;
+    return true;
+}
+
+/* Sends the LEN bytes at DATA (malloc'd; this takes them over).  While a
+ * pool thread's reply is half written they wait for its rest, counted as
+ * unsent so that a peer that does not read still stops being read. */
+static void send_bytes(aws__conn_t *c, char *data, size_t len)
+{
+    if (c->closing || len == 0) {
+        free(data);
         return;
     }
-    c->unsent += len;
+    bool ok = true;
+    uv_mutex_lock(&c->wlock);
+    if (c->tail_pending) {
+        held_t *h = malloc(sizeof *h);
+        if (h != NULL) {
+            h->next = NULL;
+            h->data = data;
+            h->len = len;
+            *c->held_end = h;
+            c->held_end = &h->next;
+            c->unsent += len;
+        } else {
+            free(data);
+            aws_log(c->server->log, AWS_LOG_ERROR,
+                    "connection %llu: out of memory for a reply; closing",
+                    (unsigned long long)c->serial);
+            ok = false;
+        }
+    } else {
+        ok = write_out(c, data, len, 0);
+    }
+    uv_mutex_unlock(&c->wlock);
+    if (!ok)
+        conn_close(c);
+}
+
+/* Sends the rest of a reply a pool thread wrote OFF bytes of, then the
+ * replies that waited for it, in order. */
+static void send_tail(aws__conn_t *c, char *data, size_t len, size_t off)
+{
+    uv_mutex_lock(&c->wlock);
+    c->tail_pending = false;
+    bool ok = write_out(c, data, len, off);
+    while (c->held != NULL) {
+        held_t *h = c->held;
+        c->held = h->next;
+        c->unsent -= h->len;
+        if (ok)
+            ok = write_out(c, h->data, h->len, 0);
+        else
+            free(h->data);
+        free(h);
+    }
+    c->held_end = &c->held;
+    uv_mutex_unlock(&c->wlock);
+    if (!ok)
+        conn_close(c);
 }
 
 /* Sends the whole of SB (emptying it). */
@@ -203,16 +323,44 @@ static void send_error(aws__conn_t *c, uint32_t msgid, aws_rpc_code_t code,
 
 /* ------------------------------------------------------------ pool work */
 
+/* On the pool thread: writes JOB's reply to the socket at once when no
+ * other bytes are pending there, so that the peer need not wait for the
+ * loop thread to wake up and do it (10 to 30 us).  A reply that does not
+ * fit in the socket buffer is left for the loop to finish, and the loop
+ * holds back every other reply until it has; a write that fails is left to
+ * the loop too, whose uv_write meets and reports the same error. */
+static void write_direct(job_ext_t *job)
+{
+    aws__conn_t *c = job->job.conn;
+    const msgpack_sbuffer *out = &job->job.out;
+    if (out->size == 0)
+        return;
+    uv_mutex_lock(&c->wlock);
+    if (c->fd >= 0 && !c->loop_queued && !c->tail_pending) {
+        ssize_t n;
+        do
+            n = send(c->fd, out->data, out->size, MSG_NOSIGNAL | MSG_DONTWAIT);
+        while (n < 0 && errno == EINTR);
+        if (n > 0) {
+            job->written = (size_t)n;
+            c->tail_pending = job->written < out->size;
+        }
+    }
+    uv_mutex_unlock(&c->wlock);
+}
+
 static void work_cb(uv_work_t *req)
 {
-    aws__job_t *job = (aws__job_t *)req;
+    job_ext_t *job = (job_ext_t *)req;
     /* Only immutable fields are read here: the loop thread owns the rest. */
-    aws_workers_answer(job->workers, &job->req, &job->out);
+    aws_workers_answer(job->job.workers, &job->job.req, &job->job.out);
+    write_direct(job);
 }
 
 static void after_work_cb(uv_work_t *req, int status)
 {
-    aws__job_t *job = (aws__job_t *)req;
+    job_ext_t *ext = (job_ext_t *)req;
+    aws__job_t *job = &ext->job;
     aws__conn_t *c = job->conn;
     aws_server_t *s = c->server;
 
@@ -233,12 +381,17 @@ static void after_work_cb(uv_work_t *req, int status)
                 "connection %llu: msgid %u: no reply could be encoded; closing",
                 (unsigned long long)c->serial, (unsigned)job->req.msgid);
         conn_close(c);
+    } else if (ext->written == job->out.size) {
+        /* The pool thread wrote the whole reply. */
+    } else if (ext->written > 0) {
+        size_t len = job->out.size;
+        send_tail(c, msgpack_sbuffer_release(&job->out), len, ext->written);
     } else {
         send_sbuffer(c, &job->out);
     }
     aws_request_free(&job->req);
     msgpack_sbuffer_destroy(&job->out);
-    free(job);
+    free(ext);
 
     if (!c->closing)
         process(c);
@@ -258,12 +411,13 @@ static void queue_request(aws__conn_t *c, aws_request_t *req)
         aws_request_free(req);
         return;
     }
-    aws__job_t *job = calloc(1, sizeof *job);
-    if (job == NULL) {
+    job_ext_t *ext = calloc(1, sizeof *ext);
+    if (ext == NULL) {
         send_error(c, req->msgid, AWS_RPC_INTERNAL, "out of memory");
         aws_request_free(req);
         return;
     }
+    aws__job_t *job = &ext->job;
     job->conn = c;
     job->workers = s->workers;
     job->req = *req; /* the job now owns the strings */
@@ -272,7 +426,7 @@ static void queue_request(aws__conn_t *c, aws_request_t *req)
     if (rc != 0) {
         send_error(c, req->msgid, AWS_RPC_INTERNAL, uv_strerror(rc));
         aws_request_free(&job->req);
-        free(job);
+        free(ext);
         return;
     }
     job->next = s->jobs;
@@ -479,11 +633,19 @@ void aws__conn_accept(aws_server_t *s, uv_stream_t *listener)
         aws_log(s->log, AWS_LOG_ERROR, "out of memory accepting a connection");
         return;
     }
+    if (uv_mutex_init(&c->wlock) != 0) {
+        aws_log(s->log, AWS_LOG_ERROR, "cannot accept a connection: no mutex");
+        free(c);
+        return;
+    }
+    c->fd = -1;
+    c->held_end = &c->held;
     int rc = listener->type == UV_NAMED_PIPE ? uv_pipe_init(&s->loop, &c->h.pipe, 0)
                                              : uv_tcp_init(&s->loop, &c->h.tcp);
     if (rc != 0) {
         aws_log(s->log, AWS_LOG_ERROR, "cannot accept a connection: %s",
                 uv_strerror(rc));
+        uv_mutex_destroy(&c->wlock);
         free(c);
         return;
     }
@@ -506,6 +668,11 @@ void aws__conn_accept(aws_server_t *s, uv_stream_t *listener)
         conn_close(c);
         return;
     }
+    /* No job runs yet, so no lock: without a descriptor every reply just
+     * goes through the loop. */
+    uv_os_fd_t fd;
+    if (uv_fileno(&c->h.handle, &fd) == 0)
+        c->fd = fd;
     if (listener->type == UV_TCP)
         uv_tcp_nodelay(&c->h.tcp, 1);
 
