@@ -45,3 +45,33 @@ foreach(_i RANGE 0 ${_last} 2)
     TIMEOUT ${_timeout}
     LABELS "integration;daemon")
 endforeach()
+
+# test_daemon_preload.py loads two shim libraries into awsearchd with
+# LD_PRELOAD: one that makes socket writes short, one that gives stat()
+# one-second timestamps.  They are built without the sanitizers even in
+# the ASan build (the sanitizer runtime comes from the daemon itself), and
+# the script runs as two tests, one per shim, chosen by its name filter.
+foreach(_shim send stat)
+  add_library(aws_preload_${_shim} MODULE
+              ${CMAKE_CURRENT_SOURCE_DIR}/preload_${_shim}.c)
+  target_link_libraries(aws_preload_${_shim} PRIVATE ${CMAKE_DL_LIBS})
+  set_target_properties(aws_preload_${_shim} PROPERTIES
+    COMPILE_OPTIONS "-Wall;-Wextra;-Werror"
+    LINK_OPTIONS "")
+endforeach()
+set(_aws_preload_env
+  ${AWS_IT_ENV}
+  "AWS_PRELOAD_SEND=$<TARGET_FILE:aws_preload_send>"
+  "AWS_PRELOAD_STAT=$<TARGET_FILE:aws_preload_stat>")
+foreach(_pair "send;partial_sends" "stat;coarse_timestamps")
+  list(GET _pair 0 _name)
+  list(GET _pair 1 _filter)
+  add_test(NAME integration/daemon_preload_${_name}
+           COMMAND ${AWS_PYTHON_MSGPACK}
+                   ${CMAKE_CURRENT_SOURCE_DIR}/test_daemon_preload.py
+                   ${_filter})
+  set_tests_properties(integration/daemon_preload_${_name} PROPERTIES
+    ENVIRONMENT "${_aws_preload_env}"
+    TIMEOUT 120
+    LABELS "integration;daemon")
+endforeach()
