@@ -13,7 +13,8 @@
  * (the daemon answers it from its cache after the first time); with
  * -q QUERIES (one per line) a fifth command, "awsearch-new", asks a
  * different query every run, so that no answer comes from the cache.
- * The commands take turns so that machine noise hits them alike.
+ * The commands take turns, in an order that rotates every round, so that
+ * machine noise and the caches grep flushes hit them alike.
  * Output goes to a file (not /dev/null, where GNU grep stops at the first
  * match).  Prints one table row per command with the median, the 90th
  * percentile and the ratios of the medians to /bin/true and to grep, then
@@ -220,7 +221,11 @@ int main(int argc, char **argv)
             run_once(cmds[k].argv, out_path, &st);
         }
     for (int r = 0; r < runs && !failed; r++) {
-        for (int k = 0; k < ncmds; k++) {
+        /* Each round starts one command further on, so that every command
+         * follows each other one equally often: the one after grep over a
+         * big list starts with caches grep has just flushed. */
+        for (int i = 0; i < ncmds; i++) {
+            int k = (r + i) % ncmds;
             int st = 0;
             if (k == CMD_NEW)
                 new_argv[7] = queries[next_query++ % nq];
