@@ -65,7 +65,7 @@ sed -n 's/^- \*\*\([^*]*\)\*\*.*/\1/p' "$bundled" |
     >"$tmp/bundled.queries"
 
 big="$keep/big-$items"
-if [ ! -s "$big.queries" ]; then
+if [ ! -s "$big.queries" ] || [ "$(wc -l <"$big.queries")" -lt $((runs + 5)) ]; then
     "$gen" --queries $((runs + 5)) "$items" >"$big.queries"
 fi
 if [ ! -f "$big.done" ]; then
