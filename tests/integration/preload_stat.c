@@ -75,82 +75,26 @@ static void announce(void)
         }                                                                     \
     } while (0)
 
-int stat(const char *path, struct stat *st)
-{
-    stat_fn real;
-    void *p = next_symbol("stat");
-    memcpy(&real, &p, sizeof real);
-    int rc = real(path, st);
-    TRUNCATE(rc, st);
-    return rc;
-}
+/* Defines NAME(PARAMS), which calls the next library's NAME with ARGS
+ * through a pointer of type TYPE and truncates the times in ST. */
+#define WRAP(NAME, TYPE, PARAMS, ARGS)                                        \
+    int NAME PARAMS                                                           \
+    {                                                                         \
+        TYPE real;                                                            \
+        void *p = next_symbol(#NAME);                                         \
+        memcpy(&real, &p, sizeof real);                                       \
+        int rc = real ARGS;                                                   \
+        TRUNCATE(rc, st);                                                     \
+        return rc;                                                            \
+    }
 
-int lstat(const char *path, struct stat *st)
-{
-    stat_fn real;
-    void *p = next_symbol("lstat");
-    memcpy(&real, &p, sizeof real);
-    int rc = real(path, st);
-    TRUNCATE(rc, st);
-    return rc;
-}
-
-int fstat(int fd, struct stat *st)
-{
-    fstat_fn real;
-    void *p = next_symbol("fstat");
-    memcpy(&real, &p, sizeof real);
-    int rc = real(fd, st);
-    TRUNCATE(rc, st);
-    return rc;
-}
-
-int fstatat(int dirfd, const char *path, struct stat *st, int flags)
-{
-    fstatat_fn real;
-    void *p = next_symbol("fstatat");
-    memcpy(&real, &p, sizeof real);
-    int rc = real(dirfd, path, st, flags);
-    TRUNCATE(rc, st);
-    return rc;
-}
-
-int stat64(const char *path, struct stat64 *st)
-{
-    stat64_fn real;
-    void *p = next_symbol("stat64");
-    memcpy(&real, &p, sizeof real);
-    int rc = real(path, st);
-    TRUNCATE(rc, st);
-    return rc;
-}
-
-int lstat64(const char *path, struct stat64 *st)
-{
-    stat64_fn real;
-    void *p = next_symbol("lstat64");
-    memcpy(&real, &p, sizeof real);
-    int rc = real(path, st);
-    TRUNCATE(rc, st);
-    return rc;
-}
-
-int fstat64(int fd, struct stat64 *st)
-{
-    fstat64_fn real;
-    void *p = next_symbol("fstat64");
-    memcpy(&real, &p, sizeof real);
-    int rc = real(fd, st);
-    TRUNCATE(rc, st);
-    return rc;
-}
-
-int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
-{
-    fstatat64_fn real;
-    void *p = next_symbol("fstatat64");
-    memcpy(&real, &p, sizeof real);
-    int rc = real(dirfd, path, st, flags);
-    TRUNCATE(rc, st);
-    return rc;
-}
+WRAP(stat, stat_fn, (const char *path, struct stat *st), (path, st))
+WRAP(lstat, stat_fn, (const char *path, struct stat *st), (path, st))
+WRAP(fstat, fstat_fn, (int fd, struct stat *st), (fd, st))
+WRAP(fstatat, fstatat_fn, (int dirfd, const char *path, struct stat *st, int flags),
+     (dirfd, path, st, flags))
+WRAP(stat64, stat64_fn, (const char *path, struct stat64 *st), (path, st))
+WRAP(lstat64, stat64_fn, (const char *path, struct stat64 *st), (path, st))
+WRAP(fstat64, fstat64_fn, (int fd, struct stat64 *st), (fd, st))
+WRAP(fstatat64, fstatat64_fn, (int dirfd, const char *path, struct stat64 *st, int flags),
+     (dirfd, path, st, flags))

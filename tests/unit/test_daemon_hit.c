@@ -23,30 +23,47 @@ static void pack_s(msgpack_packer *pk, const char *s)
     msgpack_pack_str_body(pk, s, strlen(s));
 }
 
-/* A full stored entry, as the indexer writes it. */
+/* The eight key/value pairs of a hit record, in the hit's order (as
+ * aws_entry_pack_hit writes them).  YEAR 0 and CITATIONS -1 are nil. */
+static void pack_hit_pairs(msgpack_packer *pk, int year, long citations,
+                           const char *section)
+{
+    pack_s(pk, "id");
+    pack_s(pk, "2401.04088");
+    pack_s(pk, "kind");
+    pack_s(pk, "paper");
+    pack_s(pk, "title");
+    pack_s(pk, "Mixtral of Experts");
+    pack_s(pk, "authors");
+    msgpack_pack_array(pk, 2);
+    pack_s(pk, "Albert Q. Jiang");
+    pack_s(pk, "Alexandre Sablayrolles");
+    pack_s(pk, "year");
+    if (year > 0)
+        msgpack_pack_int(pk, year);
+    else
+        msgpack_pack_nil(pk);
+    pack_s(pk, "section");
+    if (section != NULL)
+        pack_s(pk, section);
+    else
+        msgpack_pack_nil(pk);
+    pack_s(pk, "url");
+    pack_s(pk, "https://arxiv.org/abs/2401.04088");
+    pack_s(pk, "citations");
+    if (citations >= 0)
+        msgpack_pack_long(pk, citations);
+    else
+        msgpack_pack_nil(pk);
+}
+
+/* A full stored entry, as the indexer writes it (fewer keys, same kind). */
 static void pack_full_entry(msgpack_sbuffer *sb)
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 10);
-    pack_s(&pk, "id");
-    pack_s(&pk, "2401.04088");
-    pack_s(&pk, "kind");
-    pack_s(&pk, "paper");
-    pack_s(&pk, "title");
-    pack_s(&pk, "Mixtral of Experts");
-    pack_s(&pk, "authors");
-    msgpack_pack_array(&pk, 2);
-    pack_s(&pk, "Albert Q. Jiang");
-    pack_s(&pk, "Alexandre Sablayrolles");
-    pack_s(&pk, "year");
-    msgpack_pack_int(&pk, 2024);
-    pack_s(&pk, "section");
-    pack_s(&pk, "Mixture of Experts");
-    pack_s(&pk, "url");
-    pack_s(&pk, "https://arxiv.org/abs/2401.04088");
-    pack_s(&pk, "citations");
-    msgpack_pack_int(&pk, 912);
+    pack_hit_pairs(&pk, 2024, 912, "Mixture of Experts");
     pack_s(&pk, "abstract");
     pack_s(&pk, "We introduce Mixtral 8x7B.");
     pack_s(&pk, "links");
@@ -187,40 +204,13 @@ static void test_missing_fields_are_nil(void **state)
     msgpack_sbuffer_destroy(&data);
 }
 
-/* A hit record as the indexer writes it (aws_entry_pack_hit): the eight
- * keys in the hit's order.  YEAR 0 and CITATIONS -1 are nil. */
+/* A hit record as the indexer writes it (aws_entry_pack_hit). */
 static void pack_record(msgpack_sbuffer *sb, int year, long citations, const char *section)
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 8);
-    pack_s(&pk, "id");
-    pack_s(&pk, "2401.04088");
-    pack_s(&pk, "kind");
-    pack_s(&pk, "paper");
-    pack_s(&pk, "title");
-    pack_s(&pk, "Mixtral of Experts");
-    pack_s(&pk, "authors");
-    msgpack_pack_array(&pk, 2);
-    pack_s(&pk, "Albert Q. Jiang");
-    pack_s(&pk, "Alexandre Sablayrolles");
-    pack_s(&pk, "year");
-    if (year > 0)
-        msgpack_pack_int(&pk, year);
-    else
-        msgpack_pack_nil(&pk);
-    pack_s(&pk, "section");
-    if (section != NULL)
-        pack_s(&pk, section);
-    else
-        msgpack_pack_nil(&pk);
-    pack_s(&pk, "url");
-    pack_s(&pk, "https://arxiv.org/abs/2401.04088");
-    pack_s(&pk, "citations");
-    if (citations >= 0)
-        msgpack_pack_long(&pk, citations);
-    else
-        msgpack_pack_nil(&pk);
+    pack_hit_pairs(&pk, year, citations, section);
 }
 
 /* The packed hit of DATA/LEN (with a fixed score and snippet) in OUT;
