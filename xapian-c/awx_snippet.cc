@@ -6,14 +6,15 @@
  * 35 microseconds a hit, most of it stemming every word of the text and
  * rendering HTML that had to be undone again; here a word is stemmed only
  * when its first two letters could stem to a query word's stem (English
- * stemming keeps them), each distinct word is looked at once per search,
- * and the text is copied once.
+ * stemming keeps them, but for "dying", "lying" and "tying"), each
+ * distinct word is looked at once per search, and the text is copied once.
  *
  * Matching follows the query parser: a stemmed query term ("Zexpert")
  * matches any word with that stem, an unstemmed one ("experts", from a
  * phrase or a capitalised word) the same word in any case, a wildcard
  * ("distill*") every word it starts, and a CJK term (made of n-grams by
- * the parser) wherever its characters occur.
+ * the parser) wherever its characters occur.  Words the query excludes
+ * (NOT) and stop words (in a query only inside phrases) are not marked.
  */
 #include <algorithm>
 #include <cmath>
