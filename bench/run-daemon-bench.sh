@@ -71,7 +71,7 @@ fi
 start_daemon() {
     rm -f "$work/ready" "$work/d.sock"
     mkfifo "$work/ready"
-    "$bin/awsearchd" --foreground --cache 0 --db "$1" --socket "$work/d.sock" \
+    "$bin/awsearchd" --foreground --result-cache 0 --db "$1" --socket "$work/d.sock" \
         --listen 127.0.0.1:0 --log-level warn \
         >"$work/ready" 2>>"$work/awsearchd.log" &
     pid=$!

@@ -51,7 +51,7 @@ static const char usage_text[] =
     "  --allow-remote        allow a --listen address that is not loopback\n"
     "  --threads N           query threads (default: the number of cores)\n"
     "  --max-connections N   refuse clients past N with `busy` (default 1024)\n"
-    "  --cache N             keep the answers to the last N searches (default 256;\n"
+    "  --result-cache N      keep the answers to the last N searches (default 256;\n"
     "                        0: none); a changed index is never answered from it\n"
     "  --foreground          stay attached; print the ready line on stdout\n"
     "  --pidfile PATH        write the daemon's pid there\n"
@@ -72,7 +72,7 @@ enum {
     OPT_FOREGROUND,
     OPT_PIDFILE,
     OPT_LOG_LEVEL,
-    OPT_CACHE,
+    OPT_RESULT_CACHE,
     OPT_VERSION,
 };
 
@@ -83,7 +83,7 @@ static const struct option long_options[] = {
     {"allow-remote", no_argument, NULL, OPT_ALLOW_REMOTE},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
-    {"cache", required_argument, NULL, OPT_CACHE},
+    {"result-cache", required_argument, NULL, OPT_RESULT_CACHE},
     {"foreground", no_argument, NULL, OPT_FOREGROUND},
     {"pidfile", required_argument, NULL, OPT_PIDFILE},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -137,9 +137,9 @@ static int parse_options(int argc, char **argv, options_t *o)
                 return usage_error("--threads %s: expected a number from 1 to 1024",
                                    optarg);
             break;
-        case OPT_CACHE:
+        case OPT_RESULT_CACHE:
             if (parse_uint(optarg, 0, 100000, &o->cache) != 0)
-                return usage_error("--cache %s: expected a number from 0 to 100000",
+                return usage_error("--result-cache %s: expected a number from 0 to 100000",
                                    optarg);
             break;
         case OPT_MAX_CONNECTIONS:

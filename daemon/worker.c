@@ -42,7 +42,7 @@ aws_workers_t *aws_workers_new(const char *db_path, unsigned cache, const aws_lo
     w->db_path = strdup(db_path);
     w->log = log;
     atomic_init(&w->generation, 0);
-    /* No cache at all with --cache 0: not even the key and the lock. */
+    /* No cache at all with --result-cache 0: not even the key and the lock. */
     w->cache = cache > 0 ? aws_cache_new(cache, CACHE_BYTES) : NULL;
     if (w->db_path == NULL || (cache > 0 && w->cache == NULL) ||
         uv_key_create(&w->key) != 0) {

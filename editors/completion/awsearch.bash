@@ -83,10 +83,10 @@ _awsearchd()
         --db)
             _awsearch_files -d
             return ;;
-        --listen|--threads|--max-connections)
+        --listen|--threads|--max-connections|--result-cache)
             return ;;
     esac
     COMPREPLY=($(compgen -W '--db --socket --listen --allow-remote --threads
-        --max-connections --foreground --pidfile --log-level -h --help
+        --max-connections --result-cache --foreground --pidfile --log-level -h --help
         --version' -- "$cur"))
 } && complete -F _awsearchd awsearchd

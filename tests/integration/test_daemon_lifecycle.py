@@ -61,6 +61,29 @@ def test_socket_mode_0600(f):
         check_eq(st.st_uid, os.getuid(), "socket owner")
 
 
+def test_bad_options(f):
+    # Each refused value: exit 2, one line on stderr naming the option, and
+    # no socket made.
+    sock = f.tmp.join("never.sock")
+    cases = [
+        (["--threads", "0"], "--threads"),
+        (["--max-connections", "many"], "--max-connections"),
+        (["--result-cache", "-1"], "--result-cache"),
+        (["--result-cache", "100001"], "--result-cache"),
+        (["--log-level", "loud"], "--log-level"),
+        (["--no-such-option"], "no-such-option"),
+    ]
+    for args, name in cases:
+        proc = subprocess.run([t.bin_path("awsearchd"), "--db", f.db, "--socket",
+                               sock, "--foreground"] + args,
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=20)
+        err = proc.stderr.decode("utf-8", "replace")
+        check_eq(proc.returncode, 2, "exit status for %r" % (args,))
+        check(name in err, "%r: stderr does not name %s: %r" % (args, name, err))
+        check(not os.path.exists(sock), "%r made a socket" % (args,))
+
+
 def test_stale_socket_replaced(f):
     path = f.tmp.join("stale.sock")
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -245,7 +245,7 @@ def test_partial_sends():
         db = tmp.join("db")
         t.build_index(db, lists=[t.bundled_list()] + sibling_lists(),
                       abstracts=t.abstracts_file())
-        ref = t.Daemon(tmp, db, name="ref", args=["--cache", "0"])
+        ref = t.Daemon(tmp, db, name="ref", args=["--result-cache", "0"])
         with ref:
             want = expected_answers(ref, plans)
         check(any(isinstance(v, dict) and len(v.get("hits", [])) > 500
