@@ -72,10 +72,13 @@ void aws_workers_free(aws_workers_t *w)
         free(s);
         s = next;
     }
-    aws_cache_stats_t st;
-    aws_cache_stats(w->cache, &st);
-    aws_log(w->log, AWS_LOG_DEBUG, "answer cache: %llu hits, %llu misses, %zu kept (%zu bytes)",
-            st.hits, st.misses, st.entries, st.bytes);
+    if (w->cache != NULL) {
+        aws_cache_stats_t st;
+        aws_cache_stats(w->cache, &st);
+        aws_log(w->log, AWS_LOG_DEBUG,
+                "answer cache: %llu hits, %llu misses, %zu kept (%zu bytes)", st.hits,
+                st.misses, st.entries, st.bytes);
+    }
     aws_cache_free(w->cache);
     uv_mutex_destroy(&w->lock);
     uv_key_delete(&w->key);

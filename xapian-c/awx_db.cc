@@ -317,7 +317,8 @@ extern "C" awx_status_t awx_db_reopen(awx_db_t *db, bool *changed)
          * read before catching up, never after, so that a commit landing
          * in between shows as a change next time rather than being lost. */
         aws__stamp path_now, version_now;
-        stamps_now(db, &path_now, &version_now);
+        if (!db->remote)
+            stamps_now(db, &path_now, &version_now);
         if (db->stamps_valid && same_stamp(path_now, db->path_stamp) &&
             same_stamp(version_now, db->version_stamp))
             return AWX_OK;

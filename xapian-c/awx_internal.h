@@ -250,22 +250,22 @@ std::string aws__stub_target(const std::string &stub);
 /* The document with unique id ID, or 0 when there is none. */
 Xapian::docid aws__find(const Xapian::Database &db, const std::string &id);
 
-/* Fills R's hits from MSET, the result of QUERY (typed as TYPED, or
- * NULL) on DB (ranks count from 0 at the query's offset), with a snippet
- * of SNIPPET_CHARS bytes per hit when SNIPPETS is set. */
+/* Fills R's hits from MSET, the result of QUERY on DB (ranks count from
+ * 0 at the query's offset), with a snippet of SNIPPET_CHARS bytes per hit
+ * when SNIPPETS is set. */
 void aws__results_fill(awx_results &r, const Xapian::Database &db,
-                       const Xapian::Query &query, const char *typed,
-                       const Xapian::MSet &mset, bool snippets, unsigned snippet_chars);
+                       const Xapian::Query &query, const Xapian::MSet &mset,
+                       bool snippets, unsigned snippet_chars);
 
-/* Snippets (awx_snippet.cc): made once per search from QUERY's words
- * (weighted by their frequencies in MSET, QUERY's result on DB) and the
- * wildcards in TYPED (the user's query text, or NULL), then asked for one
- * hit's snippet at a time.  Not shared between threads. */
+/* Snippets (awx_snippet.cc): made once per search from QUERY's words and
+ * wildcards (weighted by their frequencies in MSET, QUERY's result on
+ * DB), then asked for one hit's snippet at a time.  Not shared between
+ * threads. */
 class aws__snippeter {
   public:
     struct match;
     aws__snippeter(const Xapian::Database &db, const Xapian::MSet &mset,
-                   const Xapian::Query &query, const char *typed);
+                   const Xapian::Query &query);
     ~aws__snippeter();
     /* The passage of TEXT, about CHARS bytes, that holds the most of the
      * query's words, as plain text in *OUT with the byte spans of the
@@ -288,6 +288,7 @@ class aws__snippeter {
 
     Xapian::Stem stemmer_;
     std::vector<word> words_;
+    std::vector<double> weights_; /* each word's weight, by index */
     /* A bit for each two-byte start (lower case) of a stem or an exact
      * word, and for every start with a prefix's first byte: a text word
      * that starts otherwise cannot match and is never copied, hashed or

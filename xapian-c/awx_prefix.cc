@@ -243,15 +243,6 @@ static const char *const stopwords[] = {
     "was", "we", "were", "what", "when", "where", "which", "while", "who", "why", "will",
     "with", "you", "your", nullptr};
 
-bool aws__is_stopword(const std::string &word)
-{
-    if (word.size() > 5) /* "about", "there", "which": the longest */
-        return false;
-    for (const char *const *w = stopwords; *w; w++)
-        if (std::strcmp(word.c_str(), *w) == 0)
-            return true;
-    return false;
-}
 
 namespace {
 struct stop_words : Xapian::SimpleStopper {
@@ -278,6 +269,11 @@ static const Xapian::Stopper *stopper()
 {
     static thread_local const stop_words s;
     return &s;
+}
+
+bool aws__is_stopword(const std::string &word)
+{
+    return (*stopper())(word);
 }
 
 Xapian::Stem aws__stemmer()

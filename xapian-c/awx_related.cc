@@ -360,7 +360,7 @@ extern "C" awx_status_t awx_db_related(awx_db_t *db, const char *id, const char 
             Xapian::Enquire enq(x);
             enq.set_query(q);
             Xapian::MSet mset = enq.get_mset(query_opts->offset, query_opts->limit);
-            aws__results_fill(*r, x, q, nullptr, mset, query_opts->snippets,
+            aws__results_fill(*r, x, q, mset, query_opts->snippets,
                               query_opts->snippet_chars);
         }
         *out = r.release();

@@ -8,12 +8,12 @@
 #include "awx_internal.h"
 
 void aws__results_fill(awx_results &r, const Xapian::Database &db, const Xapian::Query &query,
-                       const char *typed, const Xapian::MSet &mset, bool snippets,
+                       const Xapian::MSet &mset, bool snippets,
                        unsigned snippet_chars)
 {
     std::unique_ptr<aws__snippeter> snip;
     if (snippets && !mset.empty())
-        snip.reset(new aws__snippeter(db, mset, query, typed));
+        snip.reset(new aws__snippeter(db, mset, query));
     if (snippet_chars == 0)
         snippet_chars = 200;
     r.total = mset.get_matches_estimated();

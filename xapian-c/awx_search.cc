@@ -122,7 +122,7 @@ extern "C" awx_status_t awx_db_search(awx_db_t *db, const awx_query_t *query,
             check_at_least = x.get_doccount();
         }
         Xapian::MSet mset = enq.get_mset(query->offset, query->limit, check_at_least);
-        aws__results_fill(*r, x, q, query->q, mset, query->snippets, query->snippet_chars);
+        aws__results_fill(*r, x, q, mset, query->snippets, query->snippet_chars);
         if (query->facets) {
             aws__facets_collect(*r, sections.get(), years);
             enq.clear_matchspies();

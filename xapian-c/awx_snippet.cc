@@ -133,21 +133,42 @@ unsigned key2(const char *p, size_t n)
     return n == 0 ? 0 : (low(p[0]) << 8) | (n > 1 ? low(p[1]) : 0);
 }
 
-/* The terms of Q that a match shows: not those under the right side of
- * AND_NOT ("sparse -title:routing" marks no "routing"). */
-void wanted_terms(const Xapian::Query &q, std::vector<std::string> *out)
+/* The pattern of a wildcard leaf (with its field prefix, "XAdistill").
+ * Xapian 1.4 has no accessor for it; the description is
+ * "Query(WILDCARD <combiner> <pattern>)" and a term has no spaces. */
+std::string wildcard_pattern(const Xapian::Query &q)
+{
+    std::string d = q.get_description();
+    if (d.size() < 2 || d.back() != ')')
+        return "";
+    d.pop_back();
+    size_t sp = d.rfind(' ');
+    return sp == std::string::npos ? "" : d.substr(sp + 1);
+}
+
+/* The terms of Q that a match shows, and its wildcards' patterns: not
+ * those under the right side of AND_NOT ("sparse -title:routing" marks no
+ * "routing", "-title:distill*" no "distilled"). */
+void wanted_terms(const Xapian::Query &q, std::vector<std::string> *terms,
+                  std::vector<std::string> *wildcards)
 {
     Xapian::Query::op op = q.get_type();
     if (op == Xapian::Query::LEAF_TERM) {
         for (Xapian::TermIterator t = q.get_terms_begin(); t != q.get_terms_end(); ++t)
-            out->push_back(*t);
+            terms->push_back(*t);
+        return;
+    }
+    if (op == Xapian::Query::OP_WILDCARD) {
+        std::string p = wildcard_pattern(q);
+        if (!p.empty())
+            wildcards->push_back(p);
         return;
     }
     size_t n = q.get_num_subqueries();
     if (op == Xapian::Query::OP_AND_NOT)
         n = std::min<size_t>(n, 1);
     for (size_t i = 0; i < n; i++)
-        wanted_terms(q.get_subquery(i), out);
+        wanted_terms(q.get_subquery(i), terms, wildcards);
 }
 
 } // namespace
@@ -159,14 +180,14 @@ struct aws__snippeter::match {
 };
 
 aws__snippeter::aws__snippeter(const Xapian::Database &db, const Xapian::MSet &mset,
-                               const Xapian::Query &query, const char *typed)
+                               const Xapian::Query &query)
     : stemmer_(aws__stemmer())
 {
     /* The match already counted every query term (MSet::get_termfreq
      * looks nothing up), and the document count is kept in memory. */
     double n = std::max<double>(1, db.get_doccount());
-    std::vector<std::string> terms;
-    wanted_terms(query, &terms);
+    std::vector<std::string> terms, wildcards;
+    wanted_terms(query, &terms, &wildcards);
     std::sort(terms.begin(), terms.end());
     terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
     for (const std::string &term : terms) {
@@ -192,24 +213,20 @@ aws__snippeter::aws__snippeter(const Xapian::Database &db, const Xapian::MSet &m
         sum += w.weight;
     }
     double typical = words_.empty() ? 1.0 : sum / words_.size();
-    /* A wildcard's expansions are query terms too, but the words typed
-     * before a "*" match more of the text than the expansions the parser
-     * kept, and are what the user asked for. */
-    for (const char *p = typed; p && *p; p++) {
-        if (*p != '*')
-            continue;
-        const char *b = p;
-        while (b > typed && (ascii_word(static_cast<unsigned char>(b[-1])) ||
-                             static_cast<unsigned char>(b[-1]) >= 0x80))
-            b--;
-        if (b < p)
-            add(Xapian::Unicode::tolower(std::string(b, p)), KIND_PREFIX, -1);
+    /* A wildcard marks every word it starts (its expansions are terms of
+     * the query only once the match has expanded it). */
+    for (const std::string &w : wildcards) {
+        std::string plain = aws__plain_form(w);
+        if (!plain.empty() && plain[0] != 'Z')
+            add(plain, KIND_PREFIX, -1);
     }
     /* A prefix stands for many words: it weighs as much as a typical
      * word of the query. */
-    for (word &w : words_)
+    for (word &w : words_) {
         if (w.how == KIND_PREFIX)
             w.weight = typical;
+        weights_.push_back(w.weight);
+    }
 }
 
 aws__snippeter::~aws__snippeter() = default;
@@ -339,11 +356,11 @@ void aws__snippeter::find(const std::string &text, std::vector<match> *out)
 /* The best window: the run of matches at most CHARS bytes long whose
  * distinct words weigh the most (a repeat adds a tenth of its word's
  * weight), the earliest of equals so that a passage near the start wins. */
-static void best_window(const std::vector<aws__snippeter::match> &ms, size_t n_words,
+static void best_window(const std::vector<aws__snippeter::match> &ms,
                         const std::vector<double> &weights, size_t chars, size_t *first,
                         size_t *last)
 {
-    std::vector<unsigned> count(n_words, 0);
+    std::vector<unsigned> count(weights.size(), 0);
     double score = 0, best = -1;
     size_t r = 0;
     *first = *last = 0;
@@ -383,11 +400,8 @@ void aws__snippeter::make(const std::string &text, unsigned chars, std::string *
      * nothing matched (an empty query, filters only, a title match). */
     size_t start = text_b, mb = text_b, me = text_b;
     if (!ms.empty()) {
-        std::vector<double> weights;
-        for (const word &w : words_)
-            weights.push_back(w.weight);
         size_t first, last;
-        best_window(ms, words_.size(), weights, chars, &first, &last);
+        best_window(ms, weights_, chars, &first, &last);
         mb = ms[first].b;
         me = ms[last].e;
         /* The text from the start when it fits, else from the start of

@@ -227,6 +227,13 @@ static void test_excluded_word_not_marked(void **state)
     awx_results_t *r = one_hit(db_of(state), "sparse -title:routing id:2501.00018", 0, &h);
     assert_string_equal(span_texts(h), "Sparse");
     awx_results_free(r);
+    /* An excluded wildcard too; one the query keeps is marked. */
+    r = one_hit(db_of(state), "sparse -title:rout* id:2501.00018", 0, &h);
+    assert_string_equal(span_texts(h), "Sparse");
+    awx_results_free(r);
+    r = one_hit(db_of(state), "sparse rout* id:2501.00018", 0, &h);
+    assert_string_equal(span_texts(h), "Sparse|routing");
+    awx_results_free(r);
 }
 
 static void test_phrase_unstemmed(void **state)
