@@ -11,6 +11,7 @@ not computed by the project's parser.
 
 import os
 import re
+import signal
 import sys
 import time
 
@@ -487,6 +488,54 @@ def test_error_not_found(f):
     for method in ("get", "cite", "related"):
         f.c.error(method, {"id": "0000.00000"}, 4)
         f.c.error(method, {"id": "nobody/nothing"}, 4)
+
+
+def test_result_cache():
+    # The same search asked again is answered from the daemon's cache: the
+    # same answer but took_us, counted as a hit in the line the daemon logs
+    # at exit.  Other arguments miss; SIGHUP drops every kept answer.
+    with t.TempDir("awcache") as tmp:
+        db = tmp.join("db")
+        t.build_index(db)
+        q = {"q": "mixture of experts", "limit": 5, "facets": True}
+
+        def answer(c, args):
+            res = c.ok("search", args)
+            check_search_result(res, "cached search", facets=True)
+            res.pop("took_us")
+            return res
+
+        d = t.Daemon(tmp, db, args=["--log-level", "debug"]).start()
+        try:
+            with d.client() as c:
+                first = answer(c, q)
+                check_eq(answer(c, q), first, "the same search asked again")
+                check(answer(c, dict(q, limit=6))["hits"][:5] == first["hits"],
+                      "limit 6 starts with limit 5's hits")
+                d.send_signal(signal.SIGHUP)
+                deadline = time.monotonic() + 10
+                while "SIGHUP: reopening" not in d.log_text(100000):
+                    check(time.monotonic() < deadline, "no SIGHUP log line")
+                    time.sleep(0.02)
+                check_eq(answer(c, q), first, "the search after SIGHUP")
+            d.stop()
+            log = d.log_text(100000)
+            # Misses: the first search, limit 6, and the search after SIGHUP.
+            check("answer cache: 1 hits, 3 misses" in log,
+                  "cache counts at exit: %s" % log[-600:])
+        finally:
+            d.kill()
+        # --result-cache 0: no cache, and no cache line.
+        d = t.Daemon(tmp, db, name="nocache",
+                     args=["--log-level", "debug", "--result-cache", "0"]).start()
+        try:
+            with d.client() as c:
+                check_eq(answer(c, q), first, "a search without the cache")
+            d.stop()
+            check("answer cache" not in d.log_text(100000),
+                  "--result-cache 0 still keeps a cache")
+        finally:
+            d.kill()
 
 
 def test_busy():
