@@ -1,4 +1,4 @@
-/* conn.c - one client connection: read requests, queue work, write replies.
+/* conn.c - one client connection: read requests, queue work, hand replies to send.c.
  *
  * A connection owns its stream handle, its protocol reader and a reference
  * count (Neovim's channel.c pattern): the open handle holds one reference and
@@ -13,15 +13,12 @@
  * too large, not msgpack-RPC) is shut down and drained for at most LINGER_MS
  * and LINGER_MAX bytes, so even refused peers cannot pile up sockets.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
+#include "conn.h"
 #include "methods.h"
-#include "proto.h"
-#include "server.h"
 
 #define MAX_JOBS 32                       /* in flight per connection */
 #define MAX_QUEUE 4096                    /* in flight in the whole daemon */
@@ -29,72 +26,6 @@
 #define READ_CHUNK (64u * 1024u)
 #define LINGER_MAX (8u * 1024u * 1024u)   /* bytes dropped before hanging up */
 #define LINGER_MS 2000u                   /* time allowed to an ending stream */
-
-struct aws__conn {
-    union {
-        uv_handle_t handle;
-        uv_stream_t stream;
-        uv_pipe_t pipe;
-        uv_tcp_t tcp;
-    } h;
-    aws_server_t *server;
-    aws_rpc_reader_t *reader;
-    uint64_t serial;
-    unsigned refs;         /* the open handle + one per job */
-    unsigned jobs;         /* queued or running for this connection */
-    size_t unsent;         /* bytes handed to uv_write, not yet written */
-    bool served;           /* counted in the server's n_conns */
-    bool reading;          /* uv_read_start is in effect */
-    bool closing;          /* uv_close was called */
-    bool ending;           /* no more requests: hang up once replies are out */
-    bool shut;             /* uv_shutdown sent: the peer sees end of stream */
-    bool eof;              /* the peer will send nothing more */
-    bool draining;         /* the server is stopping: take no more requests */
-    bool discard;          /* read and drop whatever the peer still sends */
-    size_t discarded;      /* bytes dropped so far (bounded by LINGER_MAX) */
-    uint64_t linger_until; /* loop time (ms) after which an ending stream closes */
-    uv_shutdown_t shutdown;
-    aws__conn_t *prev, *next;
-    /* Replies leave from two threads: a pool thread writes its reply
-     * straight to the socket when nothing else is pending (sparing the
-     * reply the hop back to the loop), the loop writes everything else.
-     * WLOCK orders them: of the connection, a pool thread touches only
-     * the lock and the fields under it (besides its own job).  It holds
-     * the lock across one send() of its reply, up to 1 MiB copied into
-     * the socket, which may keep the loop waiting on this one connection
-     * for as long.  The part of a reply that a pool thread could not send
-     * counts in UNSENT only once the loop takes it over, so what escapes
-     * the bound is at most one reply per job in flight. */
-    uv_mutex_t wlock;
-    uv_os_fd_t fd;         /* under WLOCK: the socket; -1 once closing */
-    bool loop_queued;      /* under WLOCK: libuv holds bytes not yet written */
-    bool tail_pending;     /* under WLOCK: a pool thread wrote part of a reply */
-    struct held *held;     /* loop only: replies waiting for that reply's rest */
-    struct held **held_end;
-    char scratch[4096];    /* where discarded input goes */
-};
-
-/* A reply that must wait until a half-written one is complete. */
-typedef struct held {
-    struct held *next;
-    char *data;
-    size_t len;
-} held_t;
-
-/* A job as conn.c allocates it: what a pool thread wrote of its reply. */
-typedef struct job_ext {
-    aws__job_t job;
-    size_t written; /* bytes of JOB.out already in the socket */
-} job_ext_t;
-
-/* A write request and the bytes it owns; freed in the write callback. */
-typedef struct write_req {
-    uv_write_t req;
-    char *data;  /* the whole reply (malloc'd) */
-    size_t len;  /* what uv_write still had to send (counted in unsent) */
-} write_req_t;
-
-static void process(aws__conn_t *c);
 
 static void conn_decref(aws__conn_t *c)
 {
@@ -108,12 +39,7 @@ static void conn_decref(aws__conn_t *c)
     if (c->next != NULL)
         c->next->prev = c->prev;
     aws_rpc_reader_free(c->reader);
-    while (c->held != NULL) {
-        held_t *h = c->held;
-        c->held = h->next;
-        free(h->data);
-        free(h);
-    }
+    aws__send_drop_held(c);
     uv_mutex_destroy(&c->wlock);
     free(c);
     aws__server_check_done(s);
@@ -124,7 +50,7 @@ static void on_close(uv_handle_t *h)
     conn_decref(h->data);
 }
 
-static void conn_close(aws__conn_t *c)
+void aws__conn_close(aws__conn_t *c)
 {
     if (c->closing)
         return;
@@ -154,7 +80,7 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 {
     aws__conn_t *c = req->handle->data;
     if (status < 0 && status != UV_ECANCELED)
-        conn_close(c);
+        aws__conn_close(c);
 }
 
 /* Takes no more requests from C (refused, too large, not msgpack-RPC): once
@@ -170,196 +96,19 @@ static void end_stream(aws__conn_t *c)
     c->discard = true;
 }
 
-static void on_write(uv_write_t *req, int status)
-{
-    write_req_t *wr = (write_req_t *)req;
-    aws__conn_t *c = req->handle->data;
-    c->unsent -= wr->len;
-    free(wr->data);
-    free(wr);
-    uv_mutex_lock(&c->wlock);
-    c->loop_queued = uv_stream_get_write_queue_size(&c->h.stream) > 0;
-    uv_mutex_unlock(&c->wlock);
-    if (status < 0) {
-        /* A peer that hangs up without reading is ordinary: debug. */
-        if (status != UV_ECANCELED && !c->closing)
-            aws_log(c->server->log,
-                    status == UV_EPIPE || status == UV_ECONNRESET ? AWS_LOG_DEBUG
-                                                                 : AWS_LOG_INFO,
-                    "connection %llu: write failed: %s; closing",
-                    (unsigned long long)c->serial, uv_strerror(status));
-        conn_close(c);
-        return;
-    }
-    process(c);
-}
-
-/* Writes the LEN bytes at DATA from OFF on (DATA is malloc'd; this takes
- * it over).  Called on the loop thread with WLOCK held, so it cannot close
- * the connection itself: false means the caller must, once unlocked. */
-static bool write_out(aws__conn_t *c, char *data, size_t len, size_t off)
-{
-    if (c->closing || off >= len) {
-        free(data);
-        return true;
-    }
-    /* A reply nearly always fits in the socket buffer at once.  Written
-     * here it needs no write request and no callback, and libuv does not
-     * re-arm the stream's epoll watcher as it does after every uv_write
-     * (one epoll_ctl per reply).  uv_try_write refuses while earlier
-     * writes are queued, so replies never overtake each other; what it
-     * leaves, or an error it meets, goes the uv_write way below, which
-     * reports the error as before. */
-    uv_buf_t first = uv_buf_init(data + off, (unsigned)(len - off));
-    int n = uv_try_write(&c->h.stream, &first, 1);
-    if (n > 0 && (size_t)n == len - off) {
-        free(data);
-        return true;
-    }
-    if (n > 0)
-        off += (size_t)n;
-    write_req_t *wr = malloc(sizeof *wr);
-    if (wr == NULL) {
-        free(data);
-        aws_log(c->server->log, AWS_LOG_ERROR,
-                "connection %llu: out of memory for a reply; closing",
-                (unsigned long long)c->serial);
-        return false;
-    }
-    wr->data = data;
-    wr->len = len - off;
-    uv_buf_t buf = uv_buf_init(data + off, (unsigned)(len - off));
-    int rc = uv_write(&wr->req, &c->h.stream, &buf, 1, on_write);
-    if (rc != 0) {
-        free(data);
-        free(wr);
-        aws_log(c->server->log, AWS_LOG_INFO, "connection %llu: write failed: %s; closing",
-                (unsigned long long)c->serial, uv_strerror(rc));
-        return false;
-    }
-    c->unsent += len - off;
-    c->loop_queued = uv_stream_get_write_queue_size(&c->h.stream) > 0;
-    return true;
-}
-
-/* Sends the LEN bytes at DATA (malloc'd; this takes them over).  While a
- * pool thread's reply is half written they wait for its rest, counted as
- * unsent so that a peer that does not read still stops being read. */
-static void send_bytes(aws__conn_t *c, char *data, size_t len)
-{
-    if (c->closing || len == 0) {
-        free(data);
-        return;
-    }
-    bool ok = true;
-    uv_mutex_lock(&c->wlock);
-    if (c->tail_pending) {
-        held_t *h = malloc(sizeof *h);
-        if (h != NULL) {
-            h->next = NULL;
-            h->data = data;
-            h->len = len;
-            *c->held_end = h;
-            c->held_end = &h->next;
-            c->unsent += len;
-        } else {
-            free(data);
-            aws_log(c->server->log, AWS_LOG_ERROR,
-                    "connection %llu: out of memory for a reply; closing",
-                    (unsigned long long)c->serial);
-            ok = false;
-        }
-    } else {
-        ok = write_out(c, data, len, 0);
-    }
-    uv_mutex_unlock(&c->wlock);
-    if (!ok)
-        conn_close(c);
-}
-
-/* Sends the rest of a reply a pool thread wrote OFF bytes of, then the
- * replies that waited for it, in order. */
-static void send_tail(aws__conn_t *c, char *data, size_t len, size_t off)
-{
-    uv_mutex_lock(&c->wlock);
-    c->tail_pending = false;
-    bool ok = write_out(c, data, len, off);
-    while (c->held != NULL) {
-        held_t *h = c->held;
-        c->held = h->next;
-        c->unsent -= h->len;
-        if (ok)
-            ok = write_out(c, h->data, h->len, 0);
-        else
-            free(h->data);
-        free(h);
-    }
-    c->held_end = &c->held;
-    uv_mutex_unlock(&c->wlock);
-    if (!ok)
-        conn_close(c);
-}
-
-/* Sends the whole of SB (emptying it). */
-static void send_sbuffer(aws__conn_t *c, msgpack_sbuffer *sb)
-{
-    size_t len = sb->size;
-    send_bytes(c, msgpack_sbuffer_release(sb), len);
-}
-
-static void send_error(aws__conn_t *c, uint32_t msgid, aws_rpc_code_t code,
-                       const char *text)
-{
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    if (aws_rpc_pack_error(&pk, msgid, code, text) == 0)
-        send_sbuffer(c, &sb);
-    else
-        conn_close(c);
-    msgpack_sbuffer_destroy(&sb);
-}
-
 /* ------------------------------------------------------------ pool work */
-
-/* On the pool thread: writes JOB's reply to the socket at once when no
- * other bytes are pending there, so that the peer need not wait for the
- * loop thread to wake up and do it (10 to 30 us).  A reply that does not
- * fit in the socket buffer is left for the loop to finish, and the loop
- * holds back every other reply until it has; a write that fails is left to
- * the loop too, whose uv_write meets and reports the same error. */
-static void write_direct(job_ext_t *job)
-{
-    aws__conn_t *c = job->job.conn;
-    const msgpack_sbuffer *out = &job->job.out;
-    if (out->size == 0)
-        return;
-    uv_mutex_lock(&c->wlock);
-    if (c->fd >= 0 && !c->loop_queued && !c->tail_pending) {
-        ssize_t n;
-        do
-            n = send(c->fd, out->data, out->size, MSG_NOSIGNAL | MSG_DONTWAIT);
-        while (n < 0 && errno == EINTR);
-        if (n > 0) {
-            job->written = (size_t)n;
-            c->tail_pending = job->written < out->size;
-        }
-    }
-    uv_mutex_unlock(&c->wlock);
-}
 
 static void work_cb(uv_work_t *req)
 {
-    job_ext_t *job = (job_ext_t *)req;
+    aws__job_ext_t *job = (aws__job_ext_t *)req;
     /* Only immutable fields are read here: the loop thread owns the rest. */
     aws_workers_answer(job->job.workers, &job->job.req, &job->job.out);
-    write_direct(job);
+    aws__send_direct(job);
 }
 
 static void after_work_cb(uv_work_t *req, int status)
 {
-    job_ext_t *ext = (job_ext_t *)req;
+    aws__job_ext_t *ext = (aws__job_ext_t *)req;
     aws__job_t *job = &ext->job;
     aws__conn_t *c = job->conn;
     aws_server_t *s = c->server;
@@ -380,21 +129,16 @@ static void after_work_cb(uv_work_t *req, int status)
         aws_log(s->log, AWS_LOG_ERROR,
                 "connection %llu: msgid %u: no reply could be encoded; closing",
                 (unsigned long long)c->serial, (unsigned)job->req.msgid);
-        conn_close(c);
-    } else if (ext->written == job->out.size) {
-        /* The pool thread wrote the whole reply. */
-    } else if (ext->written > 0) {
-        size_t len = job->out.size;
-        send_tail(c, msgpack_sbuffer_release(&job->out), len, ext->written);
+        aws__conn_close(c);
     } else {
-        send_sbuffer(c, &job->out);
+        aws__send_reply(ext);
     }
     aws_request_free(&job->req);
     msgpack_sbuffer_destroy(&job->out);
     free(ext);
 
     if (!c->closing)
-        process(c);
+        aws__conn_process(c);
     conn_decref(c);
     aws__server_check_done(s);
 }
@@ -406,14 +150,14 @@ static void queue_request(aws__conn_t *c, aws_request_t *req)
     if (s->n_jobs >= MAX_QUEUE) {
         aws_log(s->log, AWS_LOG_WARN, "connection %llu: msgid %u refused: %zu requests in flight",
                 (unsigned long long)c->serial, (unsigned)req->msgid, s->n_jobs);
-        send_error(c, req->msgid, AWS_RPC_BUSY,
+        aws__send_error(c, req->msgid, AWS_RPC_BUSY,
                    "the daemon is at its queue limit; retry later");
         aws_request_free(req);
         return;
     }
-    job_ext_t *ext = calloc(1, sizeof *ext);
+    aws__job_ext_t *ext = calloc(1, sizeof *ext);
     if (ext == NULL) {
-        send_error(c, req->msgid, AWS_RPC_INTERNAL, "out of memory");
+        aws__send_error(c, req->msgid, AWS_RPC_INTERNAL, "out of memory");
         aws_request_free(req);
         return;
     }
@@ -424,7 +168,7 @@ static void queue_request(aws__conn_t *c, aws_request_t *req)
     msgpack_sbuffer_init(&job->out);
     int rc = uv_queue_work(&s->loop, &job->work, work_cb, after_work_cb);
     if (rc != 0) {
-        send_error(c, req->msgid, AWS_RPC_INTERNAL, uv_strerror(rc));
+        aws__send_error(c, req->msgid, AWS_RPC_INTERNAL, uv_strerror(rc));
         aws_request_free(&job->req);
         free(ext);
         return;
@@ -454,7 +198,7 @@ static void handle_message(aws__conn_t *c, const msgpack_object *obj)
             aws_log(s->log, AWS_LOG_INFO, "connection %llu: msgid %u: %s: %s",
                     (unsigned long long)c->serial, (unsigned)req.msgid,
                     aws_rpc_code_name(code), why);
-            send_error(c, req.msgid, code, why);
+            aws__send_error(c, req.msgid, code, why);
         } else {
             /* Without a msgid the peer does not speak msgpack-RPC: say why
              * under msgid 0, then hang up. */
@@ -462,7 +206,7 @@ static void handle_message(aws__conn_t *c, const msgpack_object *obj)
                     "connection %llu: not a msgpack-RPC request at byte %llu: %s; closing",
                     (unsigned long long)c->serial,
                     (unsigned long long)aws_rpc_reader_offset(c->reader), why);
-            send_error(c, 0, code, why);
+            aws__send_error(c, 0, code, why);
             end_stream(c);
         }
         aws_request_free(&req);
@@ -485,9 +229,9 @@ static void handle_message(aws__conn_t *c, const msgpack_object *obj)
         msgpack_sbuffer_init(&sb);
         aws_workers_answer(s->workers, &req, &sb);
         if (sb.size > 0)
-            send_sbuffer(c, &sb);
+            aws__send_sbuffer(c, &sb);
         else
-            conn_close(c);
+            aws__conn_close(c);
         msgpack_sbuffer_destroy(&sb);
         aws_request_free(&req);
         return;
@@ -533,7 +277,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
             aws_log(c->server->log, nread == UV_ENOBUFS ? AWS_LOG_ERROR : AWS_LOG_DEBUG,
                     "connection %llu: read failed: %s; closing",
                     (unsigned long long)c->serial, uv_strerror((int)nread));
-            conn_close(c);
+            aws__conn_close(c);
             return;
         }
     } else if (!c->discard) {
@@ -542,16 +286,16 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
         aws_log(c->server->log, AWS_LOG_DEBUG,
                 "connection %llu: still sending after %u bytes dropped; closing",
                 (unsigned long long)c->serial, LINGER_MAX);
-        conn_close(c);
+        aws__conn_close(c);
         return;
     }
-    process(c);
+    aws__conn_process(c);
 }
 
 /* Takes every whole message the reader holds (while the connection is not
  * saturated), then starts or stops reading to match, and closes the
  * connection once it has nothing more to do. */
-static void process(aws__conn_t *c)
+void aws__conn_process(aws__conn_t *c)
 {
     aws_server_t *s = c->server;
     while (!c->closing && !c->discard && !c->draining && !saturated(c)) {
@@ -575,7 +319,7 @@ static void process(aws__conn_t *c)
              * one, else to msgid 0. */
             uint32_t msgid = 0;
             aws_rpc_reader_error_msgid(c->reader, &msgid);
-            send_error(c, msgid, AWS_RPC_TOO_LARGE, text);
+            aws__send_error(c, msgid, AWS_RPC_TOO_LARGE, text);
             end_stream(c);
             break;
         }
@@ -585,7 +329,7 @@ static void process(aws__conn_t *c)
                 : why != NULL          ? why
                                        : "malformed stream");
         if (r == AWS_RPC_ERR_NOMEM) {
-            conn_close(c);
+            aws__conn_close(c);
             return;
         }
         end_stream(c);
@@ -596,13 +340,13 @@ static void process(aws__conn_t *c)
 
     bool idle = c->jobs == 0 && c->unsent == 0;
     if (idle && (c->eof || c->draining)) {
-        conn_close(c);
+        aws__conn_close(c);
         return;
     }
     if (c->ending && idle && !c->shut) {
         int rc = uv_shutdown(&c->shutdown, &c->h.stream, on_shutdown);
         if (rc != 0) {
-            conn_close(c);
+            aws__conn_close(c);
             return;
         }
         c->shut = true;
@@ -614,7 +358,7 @@ static void process(aws__conn_t *c)
         if (rc != 0) {
             aws_log(s->log, AWS_LOG_INFO, "connection %llu: cannot read: %s; closing",
                     (unsigned long long)c->serial, uv_strerror(rc));
-            conn_close(c);
+            aws__conn_close(c);
             return;
         }
         c->reading = true;
@@ -661,11 +405,11 @@ void aws__conn_accept(aws_server_t *s, uv_stream_t *listener)
     rc = uv_accept(listener, &c->h.stream);
     if (rc != 0) {
         aws_log(s->log, AWS_LOG_WARN, "accept failed: %s", uv_strerror(rc));
-        conn_close(c);
+        aws__conn_close(c);
         return;
     }
     if (s->stopping) {
-        conn_close(c);
+        aws__conn_close(c);
         return;
     }
     /* No job runs yet, so no lock: without a descriptor every reply just
@@ -683,17 +427,17 @@ void aws__conn_accept(aws_server_t *s, uv_stream_t *listener)
         aws_log(s->log, AWS_LOG_WARN,
                 "connection %llu: refused, %u connections already (--max-connections)",
                 (unsigned long long)c->serial, s->n_conns);
-        send_error(c, 0, AWS_RPC_BUSY,
+        aws__send_error(c, 0, AWS_RPC_BUSY,
                    "the daemon is at its connection limit; retry later");
         end_stream(c);
-        process(c);
+        aws__conn_process(c);
         return;
     }
     c->reader = aws_rpc_reader_new(0);
     if (c->reader == NULL) {
         aws_log(s->log, AWS_LOG_ERROR, "connection %llu: out of memory; closing",
                 (unsigned long long)c->serial);
-        conn_close(c);
+        aws__conn_close(c);
         return;
     }
     /* Garbage (an HTTP request, random bytes) is refused at its first
@@ -703,7 +447,7 @@ void aws__conn_accept(aws_server_t *s, uv_stream_t *listener)
     s->n_conns++;
     aws_log(s->log, AWS_LOG_DEBUG, "connection %llu: accepted (%u open)",
             (unsigned long long)c->serial, s->n_conns);
-    process(c);
+    aws__conn_process(c);
 }
 
 void aws__conn_drain_all(aws_server_t *s)
@@ -715,7 +459,7 @@ void aws__conn_drain_all(aws_server_t *s)
          * callback, so NEXT stays valid. */
         if (!c->closing) {
             c->draining = true;
-            process(c);
+            aws__conn_process(c);
         }
         c = next;
     }
@@ -726,7 +470,7 @@ void aws__conn_close_all(aws_server_t *s)
     for (aws__job_t *j = s->jobs; j != NULL; j = j->next)
         uv_cancel((uv_req_t *)&j->work); /* fails harmlessly when running */
     for (aws__conn_t *c = s->conns; c != NULL; c = c->next)
-        conn_close(c);
+        aws__conn_close(c);
 }
 
 void aws__conn_sweep(aws_server_t *s)
@@ -737,7 +481,7 @@ void aws__conn_sweep(aws_server_t *s)
             aws_log(s->log, AWS_LOG_DEBUG,
                     "connection %llu: peer did not hang up; closing",
                     (unsigned long long)c->serial);
-            conn_close(c);
+            aws__conn_close(c);
         }
     }
 }
