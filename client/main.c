@@ -20,6 +20,7 @@
 
 #include "conn.h"
 #include "json.h"
+#include "number.h"
 #include "paths.h"
 #include "proto.h"
 #include "render.h"
@@ -118,21 +119,6 @@ static int usage_error(const char *fmt, const char *what)
     return EXIT_USAGE;
 }
 
-/* Parses ARG as a whole number from 0 to MAX into *V. */
-static bool parse_count(const char *arg, unsigned max, unsigned *v)
-{
-    char *end;
-
-    if (*arg < '0' || *arg > '9')
-        return false;
-    errno = 0;
-    unsigned long n = strtoul(arg, &end, 10);
-    if (errno || *end || n > max)
-        return false;
-    *v = (unsigned)n;
-    return true;
-}
-
 static char *dup_or_die(const char *s)
 {
     char *d = strdup(s);
@@ -164,12 +150,12 @@ static int parse_args(int argc, char **argv, options_t *o)
     while ((c = getopt_long(argc, argv, ":n:h", long_options, NULL)) != -1) {
         switch (c) {
         case 'n':
-            if (!parse_count(optarg, AWS_RPC_MAX_LIMIT, &o->req.limit))
+            if (aws_parse_uint(optarg, 0, AWS_RPC_MAX_LIMIT, &o->req.limit) != 0)
                 return usage_error("--limit wants a number from 0 to 1000, "
                                    "not '%s'", optarg);
             break;
         case OPT_OFFSET:
-            if (!parse_count(optarg, AWS_RPC_MAX_OFFSET, &o->req.offset))
+            if (aws_parse_uint(optarg, 0, AWS_RPC_MAX_OFFSET, &o->req.offset) != 0)
                 return usage_error("--offset wants a number from 0 to 100000, "
                                    "not '%s'", optarg);
             o->search_only = "--offset";

@@ -22,6 +22,7 @@
 #include <uv.h>
 
 #include "log.h"
+#include "number.h"
 #include "paths.h"
 #include "server.h"
 
@@ -100,20 +101,6 @@ static int usage_error(const char *fmt, const char *arg)
     return 2;
 }
 
-/* Parses a whole decimal number in [MIN, MAX]; 0, or -1. */
-static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
-{
-    char *end;
-    errno = 0;
-    if (*s < '0' || *s > '9')
-        return -1;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < min || v > max)
-        return -1;
-    *out = (unsigned)v;
-    return 0;
-}
-
 /* Returns -1 to go on, else the exit status. */
 static int parse_options(int argc, char **argv, options_t *o)
 {
@@ -133,17 +120,17 @@ static int parse_options(int argc, char **argv, options_t *o)
             o->allow_remote = true;
             break;
         case OPT_THREADS:
-            if (parse_uint(optarg, 1, 1024, &o->threads) != 0)
+            if (aws_parse_uint(optarg, 1, 1024, &o->threads) != 0)
                 return usage_error("--threads %s: expected a number from 1 to 1024",
                                    optarg);
             break;
         case OPT_RESULT_CACHE:
-            if (parse_uint(optarg, 0, 100000, &o->cache) != 0)
+            if (aws_parse_uint(optarg, 0, 100000, &o->cache) != 0)
                 return usage_error("--result-cache %s: expected a number from 0 to 100000",
                                    optarg);
             break;
         case OPT_MAX_CONNECTIONS:
-            if (parse_uint(optarg, 1, 1000000, &o->max_connections) != 0)
+            if (aws_parse_uint(optarg, 1, 1000000, &o->max_connections) != 0)
                 return usage_error(
                     "--max-connections %s: expected a number from 1 to 1000000",
                     optarg);

@@ -20,6 +20,7 @@
 #include "entry.h"
 #include "listparse.h"
 #include "papermeta.h"
+#include "number.h"
 #include "paths.h"
 #include "progress.h"
 #include "report.h"
@@ -188,14 +189,10 @@ static int parse_args(int argc, char **argv, options_t *o)
         case OPT_REBUILD:
             o->rebuild = true;
             break;
-        case 'j': {
-            char *end = NULL;
-            long n = strtol(optarg, &end, 10);
-            if (end == optarg || *end != '\0' || n < 1 || n > 64)
+        case 'j':
+            if (aws_parse_uint(optarg, 1, 64, &o->jobs) != 0)
                 return usage_error("--jobs wants a number from 1 to 64, not '%s'", optarg);
-            o->jobs = (unsigned)n;
             break;
-        }
         case OPT_FETCH:
             if (parse_tristate(optarg, &o->fetch) != 0)
                 return usage_error("--fetch wants auto, always or never, not '%s'",
