@@ -1,6 +1,7 @@
-# awsearch.bash - bash completion for awsearch (the client) and awsearchd.
-# Installed as share/bash-completion/completions/awsearch; bash-completion
-# loads it the first time either command is completed.
+# awsearch.bash - bash completion for awsearch (the client), awsearchd and
+# awindex.  Installed as share/bash-completion/completions/awsearch, and
+# under the other two names as well: bash-completion loads it the first time
+# any of the three commands is completed.
 
 # With the bash-completion package its helpers are used (they handle
 # quoting and "=" forms); without it, plain COMP_WORDS and compgen do.
@@ -90,3 +91,35 @@ _awsearchd()
         --max-connections --result-cache --foreground --pidfile --log-level -h --help
         --version' -- "$cur"))
 } && complete -F _awsearchd awsearchd
+
+_awindex()
+{
+    local cur prev words cword
+    _awsearch_init || return
+
+    case $prev in
+        --fetch|--progress)
+            COMPREPLY=($(compgen -W 'auto always never' -- "$cur"))
+            return ;;
+        --db|--cache)
+            _awsearch_files -d
+            return ;;
+        --abstracts)
+            _awsearch_files -f '@(jsonl|json)'
+            return ;;
+        --synonyms)
+            _awsearch_files -f
+            return ;;
+        --arxiv-url|-j|--jobs)
+            return ;;
+    esac
+
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W '--db --rebuild -j --jobs --fetch --arxiv-url
+            --abstracts --cache --synonyms --progress --json -q --quiet -h
+            --help --version' -- "$cur"))
+        return
+    fi
+    # The lists to index are Markdown files.
+    _awsearch_files -f '@(md|markdown)'
+} && complete -F _awindex awindex

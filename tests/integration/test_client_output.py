@@ -434,14 +434,22 @@ def test_bash_completion():
              ["auto", "always", "never"], "--color values")
     check_eq(complete("awsearch.bash", "_awsearchd", "awsearchd", "--fore"),
              ["--foreground"], "daemon options")
-    check_eq(complete("awindex.bash", "_awindex", "awindex", "--fetch", "n"),
+    check_eq(complete("awsearch.bash", "_awindex", "awindex", "--fetch", "n"),
              ["never"], "awindex --fetch values")
-    # Every long option the client's --help lists is offered.
-    help_ = subprocess.run([awstest.bin_path("awsearch"), "--help"],
-                           stdout=subprocess.PIPE, timeout=10).stdout.decode()
-    offered = set(complete("awsearch.bash", "_awsearch", "awsearch", "--"))
-    for opt in set(re.findall(r"(--[a-z-]+)", help_)):
-        check(opt in offered, "completion lacks %s" % opt)
+    # Every long option each program's --help lists is offered, in bash and
+    # in zsh.
+    zsh_path = os.path.join(os.environ["AWS_SOURCE_DIR"], "editors",
+                            "completion", "_awsearch")
+    with open(zsh_path, encoding="utf-8") as f:
+        zsh = f.read()
+    for prog in ("awsearch", "awsearchd", "awindex"):
+        help_ = subprocess.run([awstest.bin_path(prog), "--help"],
+                               stdout=subprocess.PIPE, timeout=10).stdout.decode()
+        offered = set(complete("awsearch.bash", "_" + prog, prog, "--"))
+        section = zsh.split("\n%s)" % prog, 1)[-1].split(";;", 1)[0]
+        for opt in set(re.findall(r"(--[a-z][a-z-]*)", help_)):
+            check(opt in offered, "bash completion of %s lacks %s" % (prog, opt))
+            check(opt in section, "zsh completion of %s lacks %s" % (prog, opt))
 
 
 def test_man_pages():
