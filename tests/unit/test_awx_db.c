@@ -188,6 +188,48 @@ static void test_foreach_id(void **state)
     awx_db_close(db);
 }
 
+/* A reader's counts and generation follow the writer's commits: both are
+ * kept per revision, so a stale copy would show here. */
+static void test_counts_and_generation_follow_commits(void **state)
+{
+    awx_fixture_t *f = *state;
+    awx_db_t *w = open_ok(f->path, AWX_OPEN_WRITE);
+    put_entry(w, 0, NULL);
+    assert_int_equal(awx_db_commit(w), AWX_OK);
+    char gen[AWX_GENERATION_MAX];
+    /* A writable handle sees uncommitted changes: it has no generation. */
+    assert_int_equal(awx_db_generation(w, gen), AWX_ERR_INVALID);
+    assert_string_equal(gen, "");
+
+    awx_db_t *r = open_ok(f->path, AWX_OPEN_READ);
+    awx_counts_t c;
+    char before[AWX_GENERATION_MAX];
+    assert_int_equal(awx_db_counts(r, &c), AWX_OK);
+    assert_int_equal(c.documents, 1);
+    assert_int_equal(awx_db_generation(r, before), AWX_OK);
+    assert_true(strlen(before) > 2);
+    /* Asked again without a change: the same answers. */
+    assert_int_equal(awx_db_counts(r, &c), AWX_OK);
+    assert_int_equal(c.documents, 1);
+    assert_int_equal(awx_db_generation(r, gen), AWX_OK);
+    assert_string_equal(gen, before);
+
+    put_entry(w, 1, NULL);
+    assert_int_equal(awx_db_commit(w), AWX_OK);
+    bool changed = false;
+    assert_int_equal(awx_db_reopen(r, &changed), AWX_OK);
+    assert_true(changed);
+    assert_int_equal(awx_db_counts(r, &c), AWX_OK);
+    assert_int_equal(c.documents, 2);
+    assert_int_equal(awx_db_generation(r, gen), AWX_OK);
+    assert_string_not_equal(gen, before);
+
+    assert_int_equal(awx_db_generation(NULL, gen), AWX_ERR_INVALID);
+    assert_int_equal(awx_db_generation(r, NULL), AWX_ERR_INVALID);
+    awx_db_close(r);
+    awx_db_close(w);
+}
+
 static void test_counts_and_metadata(void **state)
 {
     awx_fixture_t *f = *state;
@@ -447,6 +489,7 @@ int main(void)
         cmocka_unit_test_setup(test_bad_documents, fixture_reset),
         cmocka_unit_test_setup(test_foreach_id, fixture_reset),
         cmocka_unit_test_setup(test_counts_and_metadata, fixture_reset),
+        cmocka_unit_test_setup(test_counts_and_generation_follow_commits, fixture_reset),
         cmocka_unit_test_setup(test_transactions, fixture_reset),
         cmocka_unit_test_setup(test_missing_database, fixture_reset),
         cmocka_unit_test_setup(test_not_a_database, fixture_reset),
