@@ -463,13 +463,14 @@ def test_man_pages():
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                  timeout=30)
             check_eq(out.stderr.decode(), "", "groff warnings for %s" % page)
-    # Every option of --help is documented in awsearch(1).
-    with open(os.path.join(man, "awsearch.1"), encoding="utf-8") as f:
-        page = f.read().replace("\\-", "-")
-    help_ = subprocess.run([awstest.bin_path("awsearch"), "--help"],
-                           stdout=subprocess.PIPE, timeout=10).stdout.decode()
-    for opt in set(re.findall(r"(--[a-z-]+)", help_)):
-        check(opt in page, "awsearch.1 does not document %s" % opt)
+    # Every option of each program's --help is documented in its page.
+    for prog in ("awsearch", "awsearchd", "awindex"):
+        with open(os.path.join(man, prog + ".1"), encoding="utf-8") as f:
+            page = f.read().replace("\\-", "-")
+        help_ = subprocess.run([awstest.bin_path(prog), "--help"],
+                               stdout=subprocess.PIPE, timeout=10).stdout.decode()
+        for opt in set(re.findall(r"(--[a-z][a-z-]*)", help_)):
+            check(opt in page, "%s.1 does not document %s" % (prog, opt))
 
 
 if __name__ == "__main__":
