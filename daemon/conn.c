@@ -1,5 +1,8 @@
 /* conn.c - one client connection: read requests, queue work, hand replies to send.c.
  *
+ * Requests go to libuv's pool, or straight to a pool thread that waits for
+ * one (handoff.h).
+ *
  * A connection owns its stream handle, its protocol reader and a reference
  * count (Neovim's channel.c pattern): the open handle holds one reference and
  * every queued or running job holds one, so the struct is freed only after
@@ -21,6 +24,7 @@
 #include "methods.h"
 
 #define MAX_JOBS 32                       /* in flight per connection */
+#define HANDOFF_MAX 8                     /* jobs a pool thread takes after its own */
 #define MAX_QUEUE 4096                    /* in flight in the whole daemon */
 #define HIGH_WATER (4u * 1024u * 1024u)   /* unsent reply bytes */
 #define READ_CHUNK (64u * 1024u)
@@ -70,7 +74,7 @@ void aws__conn_close(aws__conn_t *c)
      * ones finish and their replies are discarded. */
     for (aws__job_t *j = c->jobs > 0 ? c->server->jobs : NULL; j != NULL;
          j = j->next) {
-        if (j->conn == c)
+        if (j->conn == c && !j->handed)
             uv_cancel((uv_req_t *)&j->work);
     }
     uv_close(&c->h.handle, on_close);
@@ -98,17 +102,56 @@ static void end_stream(aws__conn_t *c)
 
 /* ------------------------------------------------------------ pool work */
 
-static void work_cb(uv_work_t *req)
+/* Answers JOB and sends the reply if it can (send.c).  A reply that went
+ * out whole is freed at once: a job handed over (handoff.h) waits for its
+ * after-work callback until the thread that ran it stops waiting. */
+static void run_job(aws__handoff_t *h, aws__job_ext_t *job)
 {
-    aws__job_ext_t *job = (aws__job_ext_t *)req;
+    aws__handoff_begin(h);
     /* Only immutable fields are read here: the loop thread owns the rest. */
     aws_workers_answer(job->job.workers, &job->job.req, &job->job.out);
     aws__send_direct(job);
+    aws__handoff_end(h);
+    if (job->job.out.size > 0 && job->written == job->job.out.size) {
+        msgpack_sbuffer_destroy(&job->job.out);
+        msgpack_sbuffer_init(&job->job.out);
+        job->written = 0;
+        job->sent = true;
+    }
 }
 
-static void after_work_cb(uv_work_t *req, int status)
+/* Answers the requests handed to this pool thread while it waits for them
+ * (handoff.h), up to HANDOFF_MAX, and returns them chained for the
+ * after-work callback.  A reply that did not go out whole ends the stay
+ * (GO_ON false: the one just answered), so that the loop finishes it soon. */
+static aws__job_t *stay(aws__handoff_t *h, bool go_on)
 {
-    aws__job_ext_t *ext = (aws__job_ext_t *)req;
+    aws__job_t *head = NULL, **tail = &head;
+    for (unsigned n = 0; n < HANDOFF_MAX && go_on; n++) {
+        aws__job_ext_t *next = aws__handoff_wait(h);
+        if (next == NULL)
+            break;
+        run_job(h, next);
+        *tail = &next->job;
+        tail = &next->job.chain;
+        go_on = next->sent;
+    }
+    return head;
+}
+
+static void work_cb(uv_work_t *req)
+{
+    aws__job_ext_t *job = (aws__job_ext_t *)req;
+    aws__handoff_t *h = &job->job.conn->server->handoff;
+    aws__handoff_dequeued(h);
+    run_job(h, job);
+    job->job.chain = stay(h, job->sent);
+}
+
+/* The loop's side of a job's end: unlinks it, sends what the pool thread
+ * did not, frees it and drops its reference on the connection. */
+static void finish_job(aws__job_ext_t *ext, int status)
+{
     aws__job_t *job = &ext->job;
     aws__conn_t *c = job->conn;
     aws_server_t *s = c->server;
@@ -123,8 +166,11 @@ static void after_work_cb(uv_work_t *req, int status)
     c->jobs--;
 
     if (status == UV_ECANCELED) {
+        aws__handoff_dequeued(&s->handoff); /* it never ran */
         aws_log(s->log, AWS_LOG_DEBUG, "connection %llu: msgid %u cancelled",
                 (unsigned long long)c->serial, (unsigned)job->req.msgid);
+    } else if (ext->sent) {
+        /* the pool thread wrote the whole reply */
     } else if (job->out.size == 0) {
         aws_log(s->log, AWS_LOG_ERROR,
                 "connection %llu: msgid %u: no reply could be encoded; closing",
@@ -141,6 +187,19 @@ static void after_work_cb(uv_work_t *req, int status)
         aws__conn_process(c);
     conn_decref(c);
     aws__server_check_done(s);
+}
+
+/* Finishes the job and those chained to it (which ran, whatever STATUS
+ * says of the first). */
+static void after_work_cb(uv_work_t *req, int status)
+{
+    aws__job_t *job = (aws__job_t *)req;
+    while (job != NULL) {
+        aws__job_t *next = job->chain;
+        finish_job((aws__job_ext_t *)job, status);
+        job = next;
+        status = 0;
+    }
 }
 
 /* Queues REQ (taken over) for a pool thread. */
@@ -166,12 +225,19 @@ static void queue_request(aws__conn_t *c, aws_request_t *req)
     job->workers = s->workers;
     job->req = *req; /* the job now owns the strings */
     msgpack_sbuffer_init(&job->out);
-    int rc = uv_queue_work(&s->loop, &job->work, work_cb, after_work_cb);
-    if (rc != 0) {
-        aws__send_error(c, req->msgid, AWS_RPC_INTERNAL, uv_strerror(rc));
-        aws_request_free(&job->req);
-        free(ext);
-        return;
+    /* A pool thread waiting for work takes it at once; the list links
+     * below are the loop's alone, so they may follow. */
+    job->handed = aws__handoff_give(&s->handoff, ext);
+    if (!job->handed) {
+        aws__handoff_queued(&s->handoff);
+        int rc = uv_queue_work(&s->loop, &job->work, work_cb, after_work_cb);
+        if (rc != 0) {
+            aws__handoff_dequeued(&s->handoff);
+            aws__send_error(c, req->msgid, AWS_RPC_INTERNAL, uv_strerror(rc));
+            aws_request_free(&job->req);
+            free(ext);
+            return;
+        }
     }
     job->next = s->jobs;
     if (s->jobs != NULL)
@@ -467,8 +533,11 @@ void aws__conn_drain_all(aws_server_t *s)
 
 void aws__conn_close_all(aws_server_t *s)
 {
-    for (aws__job_t *j = s->jobs; j != NULL; j = j->next)
-        uv_cancel((uv_req_t *)&j->work); /* fails harmlessly when running */
+    for (aws__job_t *j = s->jobs; j != NULL; j = j->next) {
+        if (!j->handed)
+            uv_cancel((uv_req_t *)&j->work); /* fails harmlessly when running */
+    }
+
     for (aws__conn_t *c = s->conns; c != NULL; c = c->next)
         aws__conn_close(c);
 }

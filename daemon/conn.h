@@ -67,6 +67,7 @@ struct aws__conn {
 typedef struct aws__job_ext {
     aws__job_t job;
     size_t written; /* bytes of JOB.out already in the socket */
+    bool sent;      /* all of them were: JOB.out is freed and empty */
 } aws__job_ext_t;
 
 /* Closes C (once): cancels its queued jobs, stops pool threads writing to

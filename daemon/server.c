@@ -322,6 +322,8 @@ void aws__server_check_done(aws_server_t *s)
     close_handle((uv_handle_t *)&s->sig_hup);
     close_handle((uv_handle_t *)&s->grace);
     close_handle((uv_handle_t *)&s->sweep);
+    aws_log(s->log, AWS_LOG_DEBUG, "requests handed to a waiting pool thread: %llu",
+            (unsigned long long)atomic_load(&s->handoff.handed));
     aws_log(s->log, AWS_LOG_INFO, "stopped");
 }
 
@@ -394,6 +396,7 @@ int aws_server_start(const aws_server_opts_t *opts, aws_server_t **out,
     *out = s;
     s->lock_fd = -1;
     s->log = opts->log;
+    aws__handoff_init(&s->handoff, uv_available_parallelism());
     s->max_connections = opts->max_connections;
     s->db_path = strdup(opts->db_path);
     s->socket_path = strdup(opts->socket_path);

@@ -16,6 +16,7 @@
 
 #include <uv.h>
 
+#include "handoff.h"
 #include "log.h"
 #include "worker.h"
 
@@ -58,14 +59,17 @@ void aws_server_free(aws_server_t *s);
 typedef struct aws__conn aws__conn_t;
 typedef struct aws__job aws__job_t;
 
-/* One queued or running request; lives from uv_queue_work to after_work. */
+/* One queued or running request; lives from uv_queue_work (or its hand-off
+ * to a waiting pool thread) to after_work. */
 struct aws__job {
-    uv_work_t work;
+    uv_work_t work;           /* unused when HANDED */
     aws__conn_t *conn;        /* holds a reference */
     aws_workers_t *workers;   /* what the pool thread answers with */
     aws_request_t req;        /* owns its strings */
     msgpack_sbuffer out;      /* the encoded response */
     aws__job_t *prev, *next;  /* the server's list of jobs */
+    aws__job_t *chain;        /* jobs handed to the thread that ran this one */
+    bool handed;              /* given to a waiting pool thread (handoff.h) */
 };
 
 struct aws_server {
@@ -91,6 +95,7 @@ struct aws_server {
     size_t n_jobs;            /* queued or running jobs */
     aws__conn_t *conns;       /* every open connection, served or refused */
     aws__job_t *jobs;
+    aws__handoff_t handoff;   /* requests given to a waiting pool thread */
 };
 
 /* Accepts one connection from LISTENER (conn.c). */

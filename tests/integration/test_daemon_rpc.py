@@ -538,6 +538,37 @@ def test_result_cache():
             d.kill()
 
 
+def test_handoff():
+    # A client asking one thing after another gets its requests handed to
+    # the pool thread that answered the one before (daemon/handoff.h), which
+    # the daemon counts in a line at exit.  A leak in the count of queued
+    # work would silently stop every hand-off; this catches it.  The answers
+    # must be what a daemon without hand-offs gives: the first search of
+    # each kind is asked while no thread waits.
+    with t.TempDir("awhandoff") as tmp:
+        db = tmp.join("db")
+        t.build_index(db)
+        d = t.Daemon(tmp, db, args=["--log-level", "debug", "--result-cache", "0",
+                                    "--threads", "2"]).start()
+        try:
+            with d.client() as c:
+                stats = c.ok("stats")
+                first = c.ok("search", {"q": "mixture of experts", "limit": 3})
+                for i in range(300):
+                    check_eq(c.ok("stats"), stats, "stats, request %d" % i)
+                    if i % 50 == 0:
+                        res = c.ok("search", {"q": "mixture of experts", "limit": 3})
+                        check_eq(res["hits"], first["hits"], "search, request %d" % i)
+            d.stop()
+            log = d.log_text(100000)
+            m = re.search(r"requests handed to a waiting pool thread: (\d+)", log)
+            check(m is not None, "no hand-off line at exit: %s" % log[-600:])
+            check(int(m.group(1)) > 0,
+                  "none of 300 requests in a row was handed over: %s" % m.group(0))
+        finally:
+            d.kill()
+
+
 def test_busy():
     # --max-connections 2: a third client gets busy (6) and is closed while
     # the first two keep being served.
