@@ -21,6 +21,7 @@
 #include "conn.h"
 #include "json.h"
 #include "number.h"
+#include "opts.h"
 #include "paths.h"
 #include "proto.h"
 #include "render.h"
@@ -146,6 +147,7 @@ static int parse_args(int argc, char **argv, options_t *o)
 {
     int c;
 
+    char why[160];
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":n:h", long_options, NULL)) != -1) {
         switch (c) {
@@ -225,14 +227,8 @@ static int parse_args(int argc, char **argv, options_t *o)
         case OPT_VERSION:
             printf("awsearch %s\n", AWS_VERSION);
             return EXIT_RESULTS;
-        case ':':
-            return usage_error("option '%s' needs a value", argv[optind - 1]);
-        default:
-            if (optopt) {
-                char opt[3] = { '-', (char)optopt, '\0' };
-                return usage_error("unknown option '%s'", opt);
-            }
-            return usage_error("unknown option '%s'", argv[optind - 1]);
+        default: /* '?' or ':' */
+            return usage_error("%s", aws_opt_refusal(c, argv, why, sizeof why));
         }
     }
     if (o->modes > 1)

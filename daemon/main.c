@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "number.h"
+#include "opts.h"
 #include "paths.h"
 #include "server.h"
 
@@ -105,7 +106,9 @@ static int usage_error(const char *fmt, const char *arg)
 static int parse_options(int argc, char **argv, options_t *o)
 {
     int c;
-    while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+    char why[160];
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
         switch (c) {
         case OPT_DB:
             o->db = optarg;
@@ -152,9 +155,8 @@ static int parse_options(int argc, char **argv, options_t *o)
         case OPT_VERSION:
             printf("awsearchd %s\n", AWS_VERSION);
             return 0;
-        default:
-            fputs("Try 'awsearchd --help'.\n", stderr);
-            return 2;
+        default: /* '?' or ':' */
+            return usage_error("%s", aws_opt_refusal(c, argv, why, sizeof why));
         }
     }
     if (optind < argc)

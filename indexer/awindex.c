@@ -21,6 +21,7 @@
 #include "listparse.h"
 #include "papermeta.h"
 #include "number.h"
+#include "opts.h"
 #include "paths.h"
 #include "progress.h"
 #include "report.h"
@@ -180,6 +181,7 @@ static int parse_args(int argc, char **argv, options_t *o)
     int c;
     int oom = 0;
 
+    char why[160];
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":qhj:", longopts, NULL)) != -1) {
         switch (c) {
@@ -227,16 +229,8 @@ static int parse_args(int argc, char **argv, options_t *o)
         case OPT_VERSION:
             printf("awindex %s\n", AWS_VERSION);
             return EXIT_DONE;
-        case ':':
-            return usage_error("option '%s' needs an argument", argv[optind - 1]);
-        default:
-            /* getopt sets optopt for an unknown short option; inside a
-             * cluster such as -xq, argv[optind - 1] would name the wrong one. */
-            if (optopt != 0) {
-                char name[3] = {'-', (char)optopt, '\0'};
-                return usage_error("unknown option '%s'", name);
-            }
-            return usage_error("unknown option '%s'", argv[optind - 1]);
+        default: /* '?' or ':' */
+            return usage_error("%s", aws_opt_refusal(c, argv, why, sizeof why));
         }
     }
     if (o->jobs > 1 && !o->rebuild)
