@@ -468,6 +468,9 @@ void aws_server_free(aws_server_t *s)
         /* After a failed start (or anything left open) every handle is
          * closed here and the loop run until libuv has let go of them all. */
         remove_socket_file(s);
+        /* Connections first, through their own close (which frees them
+         * once their jobs are back); then whatever else is open. */
+        aws__conn_close_all(s);
         uv_walk(&s->loop, close_any, NULL);
         uv_run(&s->loop, UV_RUN_DEFAULT);
         int rc = uv_loop_close(&s->loop);
