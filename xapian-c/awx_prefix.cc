@@ -7,6 +7,7 @@
  * them are lower case, so no two prefixes can be confused.
  */
 #include <cstdlib>
+#include <cctype>
 #include <cstring>
 
 #include "awx_internal.h"
@@ -372,10 +373,55 @@ static bool only_excluded(const char *q, std::string *positive)
     return any;
 }
 
+/* Whether WORD is one of the parser's operators, which only count in
+ * capitals: AND, OR, NOT, XOR, NEAR, ADJ, and NEAR/n, ADJ/n. */
+static bool is_operator(const std::string &word)
+{
+    static const char *const ops[] = {"AND", "OR", "NOT", "XOR"};
+    for (const char *op : ops)
+        if (word == op)
+            return true;
+    for (const char *op : {"NEAR", "ADJ"}) {
+        size_t n = std::strlen(op);
+        if (word.compare(0, n, op) == 0 && (word.size() == n || word[n] == '/'))
+            return true;
+    }
+    return false;
+}
+
+/* Q with its words in lower case.  The parser leaves a capitalised word
+ * unstemmed, taking it for a name, so "Transformer" found 5 entries where
+ * "transformer" finds 12: people type titles and sentence starts in
+ * capitals, and the index has every word in lower case.  Operators keep
+ * their case, and so does a word with a field ("id:", "section:"), whose
+ * processor decides what case means. */
+static std::string lower_words(const char *q)
+{
+    std::string out;
+    const char *p = q;
+    while (*p) {
+        if (std::isspace(static_cast<unsigned char>(*p))) {
+            out += *p++;
+            continue;
+        }
+        const char *b = p;
+        while (*p && !std::isspace(static_cast<unsigned char>(*p)))
+            p++;
+        std::string word(b, static_cast<size_t>(p - b));
+        if (is_operator(word) || word.find(':') != std::string::npos)
+            out += word;
+        else
+            out += Xapian::Unicode::tolower(word);
+    }
+    return out;
+}
+
 Xapian::Query aws__parse(Xapian::QueryParser &qp, const std::string &problem, const char *q)
 {
     if (!q || std::strspn(q, " \t\r\n") == std::strlen(q))
         return Xapian::Query::MatchAll;
+    std::string lowered = lower_words(q);
+    q = lowered.c_str();
     std::string positive;
     Xapian::Query parsed;
     if (only_excluded(q, &positive))

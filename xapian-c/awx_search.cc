@@ -5,6 +5,7 @@
  * relevance breaking ties, and, for facets, run over every match so the
  * counts are exact rather than estimated.
  */
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <memory>
@@ -114,7 +115,17 @@ extern "C" awx_status_t awx_db_search(awx_db_t *db, const awx_query_t *query,
 
         std::unique_ptr<Xapian::MatchSpy> sections;
         Xapian::ValueCountMatchSpy years(AWS__SLOT_YEAR);
-        Xapian::doccount check_at_least = 0;
+        /* Xapian counts exactly the matches it visits and estimates the
+         * rest, and with nothing asked it may visit none ("year:2024" with
+         * no limit counted 0).  It visits at least check_at_least: so the
+         * count is exact up to EXACT_UP_TO matches, the cost of which is
+         * small next to a search, and always exact when only a count is
+         * asked for (limit 0) or facets need every match anyway. */
+        const Xapian::doccount exact_up_to = 1000;
+        Xapian::doccount check_at_least =
+            std::max<Xapian::doccount>(exact_up_to, query->offset + query->limit);
+        if (query->limit == 0)
+            check_at_least = x.get_doccount();
         if (query->facets) {
             sections.reset(aws__section_spy_new());
             enq.add_matchspy(sections.get());

@@ -11,7 +11,7 @@
  *
  * Matching follows the query parser: a stemmed query term ("Zexpert")
  * matches any word with that stem, an unstemmed one ("experts", from a
- * phrase or a capitalised word) the same word in any case, a wildcard
+ * phrase) the same word in any case, a wildcard
  * ("distill*") every word it starts, and a CJK term (made of n-grams by
  * the parser) wherever its characters occur.  Words the query excludes
  * (NOT) and stop words (in a query only inside phrases) are not marked.

@@ -91,6 +91,36 @@ def test_plain_words_are_stemmed(f):
           "among %r" % ids(res))
 
 
+def test_capitalised_words_are_stemmed_too(f):
+    # People type titles and sentence starts in capitals; the parser would
+    # take "Transformer" for a name and leave it unstemmed, finding fewer
+    # entries than "transformer".  Operators still count only in capitals.
+    for word in ("Transformer", "Experts", "Scaling Laws", "MIXTURE"):
+        check_eq(ids(search(f, word, limit=200)),
+                 ids(search(f, word.lower(), limit=200)), word)
+    both = set(ids(search(f, "Mixture AND Routing", limit=200)))
+    either = set(ids(search(f, "mixture OR routing", limit=200)))
+    check(both and both < either, "AND between capitalised words")
+    check_eq(set(ids(search(f, "Mixture NOT Routing", limit=200))),
+             set(ids(search(f, "mixture", limit=200))) - both,
+             "NOT between capitalised words")
+
+
+def test_total_is_exact(f):
+    # The count is exact (up to a thousand matches, every list here): the
+    # same as the hits of a page big enough for all, and with limit 0 too.
+    for q in ("year:2024", "kind:paper has:code year:2024",
+              "mixture of experts scaling", "moe", "citations:100.."):
+        every = search(f, q, limit=1000)
+        n = len(every["hits"])
+        check(n > 0, "%s: no hits" % q)
+        check_eq(every["total"], n, "%s: total of a full page" % q)
+        check_eq(search(f, q, limit=2)["total"], n, "%s: total of 2 hits" % q)
+        check_eq(search(f, q, limit=0)["total"], n, "%s: total of limit 0" % q)
+        check_eq(search(f, q, limit=5, offset=n - 1)["total"], n,
+                 "%s: total of the last page" % q)
+
+
 def test_default_operator_ranks_all_words_first(f):
     # Only MoE-Mamba and BlackMamba have all four words (in their titles).
     res = search(f, "mixture experts state space", limit=2)
