@@ -21,8 +21,11 @@ namespace {
 /* When Q is nothing but an entry's id as a user pastes it (2401.04088v2,
  * arXiv:2401.04088, https://arxiv.org/abs/2401.04088, a GitHub repository
  * URL), the normalised id in *ID.  Xapian's parser would split such a
- * query into number and word terms that find nothing useful. */
-bool id_query(const char *q, std::string *id)
+ * query into number and word terms that find nothing useful.  A link's
+ * URL, or a repository's owner/name, is its id too, but also looks like
+ * words: it counts as an id only when an entry has it (with or without a
+ * final slash). */
+bool id_query(const Xapian::Database &db, const char *q, std::string *id)
 {
     if (!q)
         return false;
@@ -31,6 +34,18 @@ bool id_query(const char *q, std::string *id)
     if (aws_arxiv_id_parse(q, len, norm) == 0 || aws_github_repo_parse(q, len, norm) == 0) {
         *id = norm;
         return true;
+    }
+    if (aws_id_normalise(q, norm) != 0 || !*norm || std::strpbrk(norm, " \t\r\n") ||
+        !std::strchr(norm, '/'))
+        return false;
+    std::string candidate = norm;
+    std::string other = candidate.back() == '/' ? candidate.substr(0, candidate.size() - 1)
+                                                : candidate + "/";
+    for (const std::string &c : {candidate, other}) {
+        if (!c.empty() && db.term_exists(aws__id_term(c))) {
+            *id = c;
+            return true;
+        }
     }
     return false;
 }
@@ -90,7 +105,7 @@ extern "C" awx_status_t awx_db_search(awx_db_t *db, const awx_query_t *query,
         Xapian::QueryParser qp;
         Xapian::Query q;
         std::string corrected;
-        if (id_query(query->q, &id)) {
+        if (id_query(x, query->q, &id)) {
             q = Xapian::Query(aws__id_term(id));
         } else {
             aws__queryparser_setup(qp, x, &problem);

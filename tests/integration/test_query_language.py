@@ -354,6 +354,20 @@ def test_unknown_arxiv_id_finds_nothing_quietly(f):
     check_eq(res["hits"], [], "an id not in the list")
 
 
+def test_link_url_and_repo_name_as_query(f):
+    # A link's URL and a repository's owner/name are their ids: typed as
+    # the whole query they find that entry (a final slash or other case
+    # too), as --show finds it.
+    for q in ("https://huggingface.co/blog/moe", "https://huggingface.co/blog/moe/"):
+        res = search(f, q)
+        check_eq(ids(res), ["https://huggingface.co/blog/moe"], q)
+        check_eq(res["corrected"], None, "%s: no correction" % q)
+    for q in ("xuefuzhao/openmoe", "XueFuzhao/OpenMoE"):
+        check_eq(ids(search(f, q)), ["xuefuzhao/openmoe"], q)
+    check_eq(search(f, "https://example.com/nothing/here")["hits"], [],
+             "a URL no entry has")
+
+
 # --------------------------------------------------------------- synonyms
 
 def test_synonym_abbreviation_finds_long_form(f):
