@@ -281,6 +281,34 @@ static void put_error(const char *head, const char *msg, size_t len,
     fprintf(stderr, "%s\n", tail);
 }
 
+/* When the daemon's message MSG (LEN bytes) starts "params[0].FIELD: ",
+ * writes what the user called that field, and ": ", into HEAD and returns
+ * the length of that start; else 0. */
+static size_t user_field(const char *msg, size_t len, char *head, size_t headlen)
+{
+    static const struct {
+        const char *field, *name;
+    } names[] = {
+        {"q", "the query"},          {"limit", "-n/--limit"},
+        {"offset", "--offset"},      {"sort", "--sort"},
+        {"section", "--section"},    {"id", "the id"},
+        {"text", "--related-text"},
+    };
+    static const char lead[] = "params[0].";
+    size_t n = sizeof lead - 1;
+    if (len <= n || memcmp(msg, lead, n) != 0)
+        return 0;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        size_t f = strlen(names[i].field);
+        if (len >= n + f + 2 && memcmp(msg + n, names[i].field, f) == 0 &&
+            msg[n + f] == ':' && msg[n + f + 1] == ' ') {
+            snprintf(head, headlen, "%s: ", names[i].name);
+            return n + f + 2;
+        }
+    }
+    return 0;
+}
+
 /* Prints the daemon's error RESP and returns the exit status it means. */
 static int report_error(const options_t *o, const aws_response_t *resp)
 {
@@ -292,7 +320,16 @@ static int report_error(const options_t *o, const aws_response_t *resp)
     case AWS_RPC_QUERY_SYNTAX:
         put_error("query error: ", msg, len, "");
         return EXIT_USAGE;
-    case AWS_RPC_BAD_REQUEST:
+    case AWS_RPC_BAD_REQUEST: {
+        /* The daemon names the field ("params[0].q: not valid UTF-8 at
+         * byte 3"); the user knows it as the query or an option. */
+        size_t skip = user_field(msg, len, head, sizeof head);
+        if (skip > 0) {
+            put_error(head, msg + skip, len - skip, "");
+            return EXIT_USAGE;
+        }
+    }
+        /* fall through */
     case AWS_RPC_TOO_LARGE:
         snprintf(head, sizeof head, "the daemon refused the request (%s): ",
                  aws_rpc_code_name(resp->code));

@@ -272,6 +272,19 @@ def test_exit_query_syntax(fx):
     one_line_error(bad, 2, "query error")
 
 
+def test_exit_bad_request_names_what_the_user_typed(fx):
+    # What the daemon refuses as "params[0].q: ..." is the query (or the
+    # option) to the user, with status 2.
+    one_line_error(fx.run(b"caf\xe9"), 2, "awsearch: the query: not valid UTF-8")
+    one_line_error(fx.run("a" * 5000), 2, "awsearch: the query: longer than 4096")
+    one_line_error(fx.run("--related", "2401.04088", "-n", "0"), 2,
+                   "awsearch: -n/--limit:")
+    one_line_error(fx.run("--related-text", ""), 2, "awsearch: --related-text:")
+    for proc in (fx.run(b"caf\xe9"), fx.run("--related-text", "")):
+        check("params[0]" not in proc.stderr.decode(errors="replace"),
+              "protocol terms in %r" % proc.stderr)
+
+
 def test_exit_not_found(fx):
     one_line_error(fx.run("--show", "9999.99999"), 1)
     one_line_error(fx.run("--cite", "nobody/nothing"), 1)
