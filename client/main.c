@@ -341,9 +341,11 @@ static int report_error(const options_t *o, const aws_response_t *resp)
     case AWS_RPC_UNAVAILABLE:
         /* A new user's first search lands here: say what to run, unless
          * the daemon's message already does. */
-        if (mentions(msg, len, "awindex"))
+        if (mentions(msg, len, "`awindex"))
             snprintf(tail, sizeof tail, " (with no list named, awindex "
                      "indexes the bundled list)");
+        else if (mentions(msg, len, "awindex"))
+            tail[0] = '\0'; /* the daemon said why awindex cannot help */
         else
             snprintf(tail, sizeof tail, "; build the index with 'awindex%s%s' "
                      "(with no list named, it indexes the bundled list)",

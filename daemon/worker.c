@@ -210,6 +210,19 @@ void aws_workers_answer(aws_workers_t *w, const aws_request_t *req,
         pack_error(out, start, req->msgid, AWS_RPC_INTERNAL, "out of memory");
         return;
     }
+    if (st == AWX_ERR_NOT_DATABASE) {
+        /* A file or folder of something else: rebuilding would be refused
+         * too (awindex never overwrites what it did not make). */
+        char *tail = strstr(msg, "; left untouched");
+        if (tail != NULL)
+            *tail = '\0';
+        snprintf(text, sizeof text,
+                 "%s; awindex will not write there either: give --db a database "
+                 "folder, or a path that does not exist yet to build one at",
+                 msg);
+        pack_error(out, start, req->msgid, AWS_RPC_UNAVAILABLE, text);
+        return;
+    }
     if (open_failed || st == AWX_ERR_CORRUPT) {
         snprintf(text, sizeof text,
                  "database %s cannot be opened: %s; rebuild it with "

@@ -311,6 +311,15 @@ def test_unavailable_says_how_to_index(fx):
     with awstest.Daemon(fx.tmp, empty, name="empty") as d:
         err = one_line_error(awsearch(["moe"], sock=d.socket), 3, "awindex")
         check("bundled list" in err, err)
+    # A --db that is some other file: awindex would refuse it too, so the
+    # advice is to point --db elsewhere, not to rebuild.
+    other = fx.tmp.join("notes.txt")
+    with open(other, "w") as fh:
+        fh.write("not an index\n")
+    with awstest.Daemon(fx.tmp, other, name="notadb") as d:
+        err = one_line_error(awsearch(["moe"], sock=d.socket), 3, "not a Xapian database",
+                             "give --db a database folder")
+        check("--rebuild" not in err and "bundled list" not in err, err)
 
 
 # ------------------------------------------------------------ modes
