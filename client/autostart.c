@@ -218,20 +218,15 @@ static int start_and_connect(const char *sock, const char *db, char *err,
     return fd;
 }
 
-/* PATH made absolute against the working folder (malloc'd), because the
- * daemon leaves the folder it was started in; NULL stays NULL. */
+/* PATH made absolute (the daemon leaves the folder it was started in);
+ * NULL stays NULL, and running out of memory sets *NOMEM. */
 static char *absolute(const char *path, bool *nomem)
 {
     if (!path)
         return NULL;
-    char *cwd = path[0] == '/' ? NULL : getcwd(NULL, 0);
-    size_t n = (cwd ? strlen(cwd) + 1 : 0) + strlen(path) + 1;
-    char *abs = malloc(n);
-    if (abs)
-        snprintf(abs, n, "%s%s%s", cwd ? cwd : "", cwd ? "/" : "", path);
-    else
+    char *abs = aws_path_absolute(path);
+    if (!abs)
         *nomem = true;
-    free(cwd);
     return abs;
 }
 

@@ -309,6 +309,59 @@ static size_t user_field(const char *msg, size_t len, char *head, size_t headlen
     return 0;
 }
 
+/* Whether the database the daemon reports (SERVED, LEN bytes) is ASKED:
+ * both resolved where they exist, else compared as absolute paths. */
+static bool same_db(const char *asked, const char *served, size_t len)
+{
+    char *s = strndup(served, len);
+    char *a = aws_path_absolute(asked);
+    if (!s || !a) {
+        free(s);
+        free(a);
+        return true; /* out of memory: no warning rather than a wrong one */
+    }
+    char ra[PATH_MAX], rs[PATH_MAX];
+    bool same = strcmp(realpath(a, ra) ? ra : a, realpath(s, rs) ? rs : s) == 0;
+    free(s);
+    free(a);
+    return same;
+}
+
+/* With --db, warns when the daemon that answered serves another database:
+ * a daemon already running keeps the one it was started with, and --db
+ * only picks what a newly started daemon opens.  Asks `stats` on FD, with
+ * a reader of its own (the first reply's objects live in the other). */
+static void check_db(const options_t *o, int fd)
+{
+    aws_rpc_reader_t *rd = aws_rpc_reader_new(64 * 1024);
+    if (!rd)
+        return;
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    aws_request_t req;
+    aws_response_t resp;
+    char err[256];
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    aws_request_init(&req, AWS_METHOD_STATS);
+    req.msgid = 2;
+    if (aws_request_pack(&pk, &req) == 0 &&
+        aws_conn_call(fd, sb.data, sb.size, req.msgid, rd, &resp, err, sizeof err) == 0 &&
+        resp.code == AWS_RPC_OK && resp.result) {
+        const msgpack_object *p = aws_obj_get(resp.result, "db_path");
+        if (p && p->type == MSGPACK_OBJECT_STR &&
+            !same_db(o->db, p->via.str.ptr, p->via.str.size)) {
+            fprintf(stderr, "awsearch: warning: the daemon on %s serves ", o->socket);
+            aws_text_put(stderr, p->via.str.ptr, p->via.str.size);
+            fprintf(stderr, ", not %s (--db only picks what a newly started daemon "
+                    "opens: stop that daemon, or give another --socket)\n", o->db);
+        }
+    }
+    aws_request_free(&req);
+    msgpack_sbuffer_destroy(&sb);
+    aws_rpc_reader_free(rd);
+}
+
 /* Prints the daemon's error RESP and returns the exit status it means. */
 static int report_error(const options_t *o, const aws_response_t *resp)
 {
@@ -456,6 +509,8 @@ static int run(options_t *o)
         close(fd);
         goto out;
     }
+    if (o->db)
+        check_db(o, fd);
     close(fd);
     if (resp.code != AWS_RPC_OK || !resp.result)
         status = report_error(o, &resp);

@@ -152,3 +152,14 @@ int aws_path_ensure_parent(const char *sock, mode_t mode)
     free(dir);
     return rc;
 }
+
+char *aws_path_absolute(const char *path)
+{
+    char *cwd = path[0] == '/' ? NULL : getcwd(NULL, 0);
+    size_t n = (cwd ? strlen(cwd) + 1 : 0) + strlen(path) + 1;
+    char *abs = malloc(n);
+    if (abs)
+        snprintf(abs, n, "%s%s%s", cwd ? cwd : "", cwd ? "/" : "", path);
+    free(cwd);
+    return abs;
+}

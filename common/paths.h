@@ -30,6 +30,10 @@ char *aws_path_datadir(void);
 /* The directory of the running executable (from /proc/self/exe). */
 char *aws_path_exe_dir(void);
 
+/* PATH made absolute against the working folder (malloc'd; NULL when out
+ * of memory).  Nothing is resolved: the path need not exist. */
+char *aws_path_absolute(const char *path);
+
 /* Creates PATH and its missing parents with MODE; 0, or -1 with errno. */
 int aws_mkdir_p(const char *path, mode_t mode);
 

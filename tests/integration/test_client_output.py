@@ -285,6 +285,19 @@ def test_exit_bad_request_names_what_the_user_typed(fx):
               "protocol terms in %r" % proc.stderr)
 
 
+def test_db_of_a_running_daemon_is_checked(fx):
+    # --db only picks what a newly started daemon opens: a daemon already
+    # serving another database answers, and the client says so.
+    proc = fx.run("-n", "1", "--db", fx.tmp.join("some-other-db"), "moe")
+    check_eq(proc.returncode, 0, "search with another --db")
+    err = errtext(proc)
+    check(err.startswith("awsearch: warning: the daemon on ") and
+          "some-other-db" in err and err.count("\n") == 1, err)
+    for same in (fx.db, fx.db + "/"):
+        proc = fx.run("-n", "1", "--db", same, "moe")
+        check_eq((proc.returncode, errtext(proc)), (0, ""), "--db %s" % same)
+
+
 def test_exit_not_found(fx):
     one_line_error(fx.run("--show", "9999.99999"), 1)
     one_line_error(fx.run("--cite", "nobody/nothing"), 1)
