@@ -143,6 +143,25 @@ static void set_mode(options_t *o, aws_method_t m, char **slot, const char *arg)
 
 /* Fills O from the command line.  Returns -1 when all is well, else the
  * exit status (after printing help, the version or a usage error). */
+/* Whether the short option getopt just refused (optopt) starts a word
+ * with a minus in front ("lora -quantization"): one dash and at least
+ * three letters. */
+static bool excluded_word(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (arg[0] != '-' || arg[1] != optopt || optopt == 0)
+            continue;
+        size_t n = 0;
+        const char *p = arg + 1;
+        while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
+            p++, n++;
+        if (*p == '\0' && n >= 3)
+            return true;
+    }
+    return false;
+}
+
 static int parse_args(int argc, char **argv, options_t *o)
 {
     int c;
@@ -228,7 +247,12 @@ static int parse_args(int argc, char **argv, options_t *o)
             printf("awsearch %s\n", AWS_VERSION);
             return EXIT_RESULTS;
         default: /* '?' or ':' */
-            return usage_error("%s", aws_opt_refusal(c, argv, why, sizeof why));
+            aws_opt_refusal(c, argv, why, sizeof why);
+            /* "lora -quantization": an excluded word, not an option. */
+            if (c == '?' && excluded_word(argc, argv))
+                strncat(why, " (to exclude a word, put -- before the query)",
+                        sizeof why - strlen(why) - 1);
+            return usage_error("%s", why);
         }
     }
     if (o->modes > 1)

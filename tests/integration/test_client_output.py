@@ -244,6 +244,8 @@ def test_exit_no_results(fx):
 def test_exit_usage(fx):
     one_line_error(fx.run("--bogus", "x"), 2, "--bogus", "usage:")
     one_line_error(fx.run("-x", "moe"), 2, "-x", "usage:")
+    check("put --" not in errtext(fx.run("-x", "moe")), "hint for a plain -x")
+    one_line_error(fx.run("lora", "-quantization"), 2, "'-q'", "put -- before the query")
     one_line_error(fx.run(), 2, "no query")
     one_line_error(fx.run("-n", "many", "moe"), 2, "--limit", "many")
     one_line_error(fx.run("-n", "1001", "moe"), 2, "--limit")
