@@ -193,6 +193,61 @@ static void escape(FILE *out, const char *s, size_t len)
     }
 }
 
+/* Whether C belongs to a title word for case protection: ASCII letters,
+ * digits, '-', '+', '.', and the bytes of non-ASCII characters. */
+static bool word_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '+' || c == '.' || c >= 0x80;
+}
+
+/* Whether the title word W[0..LEN) must keep its case: styles that set
+ * titles in sentence case lower everything but the first letter, which
+ * would print "Moe-mamba", "Llms" or "t5".  A word keeps it when it has a
+ * capital after its first letter, or a capital and a digit. */
+static bool keeps_case(const char *w, size_t len)
+{
+    bool later_capital = false, capital = false, digit = false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)w[i];
+        if (c >= 'A' && c <= 'Z') {
+            capital = true;
+            later_capital = later_capital || i > 0;
+        }
+        digit = digit || (c >= '0' && c <= '9');
+    }
+    return later_capital || (capital && digit);
+}
+
+/* Writes the title T[0..LEN) escaped, with braces around each word that
+ * must keep its case ("{MoE-Mamba}: Efficient ..."). */
+static void title_str(FILE *out, const char *t, size_t len)
+{
+    fputs("  title = {", out);
+    size_t i = 0;
+    while (i < len) {
+        if (!word_byte((unsigned char)t[i])) {
+            escape(out, t + i, 1);
+            i++;
+            continue;
+        }
+        size_t b = i;
+        while (i < len && word_byte((unsigned char)t[i]))
+            i++;
+        size_t e = i;
+        while (e > b && t[e - 1] == '.') /* a full stop stays outside */
+            e--;
+        bool keep = keeps_case(t + b, e - b);
+        if (keep)
+            fputc('{', out);
+        fwrite(t + b, 1, e - b, out);
+        if (keep)
+            fputc('}', out);
+        fwrite(t + e, 1, i - e, out);
+    }
+    fputs("},\n", out);
+}
+
 /* Writes a URL for a url field: kept verbatim (the url package reads it
  * so) except braces and spaces, which are percent-encoded so that the
  * braces of the record stay balanced. */
@@ -243,7 +298,7 @@ int aws_bibtex_format(const msgpack_object *entry, char **key, char **text)
 
     fprintf(out, "@%s{%s,\n", paper ? "article" : "misc", kbuf);
     if (aws_stored_str(entry, "title", &s, &len))
-        field_str(out, "title", s, len);
+        title_str(out, s, len);
 
     const msgpack_object_array *authors = aws_stored_array(entry, "authors");
     bool first = true;

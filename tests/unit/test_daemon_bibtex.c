@@ -123,7 +123,9 @@ static void test_paper(void **state)
     assert_string_equal(key, "ye2024spactor");
     assert_true(strncmp(text, "@article{ye2024spactor,\n", 24) == 0);
     assert_contains(text, "  author = {Ke Ye and Heinrich Jiang and Afshin Rostamizadeh},\n");
-    assert_contains(text, "  title = {SpacTor-T5: Pre-training T5 Models with Span Corruption},\n");
+    /* Words whose case matters are braced, so that sentence-case styles
+     * keep them; "Pre-training" and "Models" are left to the style. */
+    assert_contains(text, "  title = {{SpacTor-T5}: Pre-training {T5} Models with Span Corruption},\n");
     assert_contains(text, "  year = {2024},\n");
     assert_contains(text, "  eprint = {2401.13160},\n");
     assert_contains(text, "  archivePrefix = {arXiv},\n");
@@ -134,6 +136,30 @@ static void test_paper(void **state)
     assert_balanced(text);
     free(key);
     free(text);
+}
+
+static void test_title_case_protection(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *title, *field;
+    } cases[] = {
+        {"Mixtral of Experts", "  title = {Mixtral of Experts},\n"},
+        {"The Pile: An 800GB Dataset", "  title = {The Pile: An {800GB} Dataset},\n"},
+        {"MoE-Mamba and LLMs beat GPT-3.5.", "  title = {{MoE-Mamba} and {LLMs} beat {GPT-3.5}.},\n"},
+        {"R&D on {x}_y for T5", "  title = {R\\&D on \\{x\\}\\_y for {T5}},\n"},
+        {"Ünreasonable QLoRA", "  title = {Ünreasonable {QLoRA}},\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        entry_spec_t e = {.id = "2401.00001", .kind = "paper", .title = cases[i].title,
+                          .year = 2024};
+        char *key, *text;
+        format(&e, &key, &text);
+        assert_contains(text, cases[i].field);
+        assert_balanced(text);
+        free(key);
+        free(text);
+    }
 }
 
 static void test_key_skips_stop_words_and_folds_accents(void **state)
@@ -277,6 +303,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_paper),
+        cmocka_unit_test(test_title_case_protection),
         cmocka_unit_test(test_key_skips_stop_words_and_folds_accents),
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_repo_and_link),
