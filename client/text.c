@@ -179,6 +179,32 @@ static void put_word(FILE *out, const char *s, size_t len, size_t from,
     }
 }
 
+/* Whether a wide (East Asian) character starts at S[I]: a line may break
+ * before and after each one, as CJK text has no spaces to break at.
+ * *N receives its length in bytes. */
+static bool wide_at(const char *s, size_t len, size_t i, size_t *n)
+{
+    if ((unsigned char)s[i] < 0x80)
+        return false;
+    uint32_t cp;
+    int bad;
+    *n = aws_utf8_decode(s + i, len - i, &cp, &bad);
+    return cp_width(cp, bad) == 2;
+}
+
+/* The end of the word that starts at S[FROM]: the next space, or a wide
+ * character alone, or the start of the next one. */
+static size_t word_end(const char *s, size_t len, size_t from)
+{
+    size_t n;
+    if (wide_at(s, len, from, &n))
+        return from + n;
+    size_t i = from;
+    while (i < len && !is_space((unsigned char)s[i]) && !(i > from && wide_at(s, len, i, &n)))
+        i++;
+    return i;
+}
+
 void aws_text_wrap(FILE *out, const char *s, size_t len, const aws_span_t *spans,
                    size_t n, const aws_wrap_t *w)
 {
@@ -189,16 +215,17 @@ void aws_text_wrap(FILE *out, const char *s, size_t len, const aws_span_t *spans
     size_t i = 0;
 
     for (;;) {
+        size_t before = i;
         while (i < len && is_space((unsigned char)s[i]))
             i++;
         if (i >= len)
             break;
+        bool spaced = i > before;
         size_t from = i;
-        while (i < len && !is_space((unsigned char)s[i]))
-            i++;
+        i = word_end(s, len, from);
         int ww = (int)aws_text_width(s + from, i - from);
         if (line_has_word) {
-            bool brk = col + 1 + ww > w->width;
+            bool brk = col + (spaced ? 1 : 0) + ww > w->width;
             /* A highlight spanning the gap and the next word (a phrase)
              * stays open across the space, never across a line break. */
             if (lit && (brk || !in_span(gap, len, spans, n) ||
@@ -210,7 +237,7 @@ void aws_text_wrap(FILE *out, const char *s, size_t len, const aws_span_t *spans
                 putc('\n', out);
                 aws_text_pad(out, w->indent);
                 col = w->indent;
-            } else {
+            } else if (spaced) {
                 putc(' ', out);
                 col++;
             }

@@ -178,6 +178,15 @@ static void test_wrap_width(void **state)
                              0, 6, 0, 0, false, &c),
                         "\xE8\xB4\xAB\xE7\xA9\xB7\n\xE8\xB4\xAB\xE7\xA9\xB7\n");
     free(c.buf);
+    /* CJK text has no spaces: a line breaks between any two characters,
+     * and next to Latin words without adding a space. */
+    assert_string_equal(wrap("\xE8\xAE\xBA\xE6\x96\x87\xE7\xB2\xBE\xE8\xAF\xBB\xE8\xAE\xBA\xE6\x96\x87",
+                             NULL, 0, 6, 0, 0, false, &c),
+                        "\xE8\xAE\xBA\xE6\x96\x87\xE7\xB2\xBE\n\xE8\xAF\xBB\xE8\xAE\xBA\xE6\x96\x87\n");
+    free(c.buf);
+    assert_string_equal(wrap("LLM\xE8\xAE\xBA\xE6\x96\x87 ok", NULL, 0, 6, 0, 2, false, &c),
+                        "LLM\xE8\xAE\xBA\n  \xE6\x96\x87\n  ok\n");
+    free(c.buf);
 }
 
 static void test_wrap_highlights(void **state)
