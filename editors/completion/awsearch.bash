@@ -63,9 +63,15 @@ _awsearch()
         return
     fi
 
-    # Query words: the field prefixes of the query language.
+    # Query words: the field prefixes of the query language, the has:code
+    # filter and the operators.  A prefix wants its value right after the
+    # colon; a whole word wants the space that follows it.
     COMPREPLY=($(compgen -W 'title: author: abstract: section: kind: id:
-        year: citations: AND OR NOT NEAR' -- "$cur"))
+        year: citations: has:code AND OR NOT NEAR' -- "$cur"))
+    local w
+    for w in "${COMPREPLY[@]}"; do
+        [[ $w == *: ]] || return 0
+    done
     compopt -o nospace 2>/dev/null
 } && complete -F _awsearch awsearch
 
