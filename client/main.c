@@ -141,8 +141,6 @@ static void set_mode(options_t *o, aws_method_t m, char **slot, const char *arg)
     }
 }
 
-/* Fills O from the command line.  Returns -1 when all is well, else the
- * exit status (after printing help, the version or a usage error). */
 /* Whether the short option getopt just refused (optopt) starts a word
  * with a minus in front ("lora -quantization"): one dash and at least
  * three letters. */
@@ -162,6 +160,8 @@ static bool excluded_word(int argc, char **argv)
     return false;
 }
 
+/* Fills O from the command line.  Returns -1 when all is well, else the
+ * exit status (after printing help, the version or a usage error). */
 static int parse_args(int argc, char **argv, options_t *o)
 {
     int c;
