@@ -18,6 +18,7 @@
 
 #include "arxiv.h"
 #include "entry.h"
+#include "keep.h"
 #include "listparse.h"
 #include "papermeta.h"
 #include "number.h"
@@ -74,8 +75,11 @@ static const char usage_text[] =
     "into one database; an item listed more than once is one document.\n"
     "\n"
     "Without --rebuild the run is incremental: changed entries are replaced,\n"
-    "entries gone from the lists are deleted and unchanged ones are not\n"
-    "rewritten, all in one transaction.\n"
+    "entries gone from the lists named are deleted (so name every list each\n"
+    "time) and unchanged ones are not rewritten, all in one transaction.\n"
+    "A list that has no item at all, or a compressed or binary one, is\n"
+    "refused (exit 3) rather than emptying the database.  A paper this run\n"
+    "finds no abstract for keeps the one the database holds (--rebuild too).\n"
     "\n"
     "options:\n"
     "  --db DIR               the database (default $AWSEARCH_DB, else\n"
@@ -88,10 +92,12 @@ static const char usage_text[] =
     "                         on $PATH, one process writes everything\n"
     "  --abstracts FILE.jsonl merge paper metadata from JSON lines (arXiv snapshot\n"
     "                         shape: id, title, authors, abstract or summary,\n"
-    "                         categories, update_date or published); repeatable\n"
-    "  --fetch MODE           auto (default): abstracts still missing come from\n"
-    "                         the cache, else the arXiv API, going on offline with\n"
-    "                         a warning; always: refetch; never: cache only\n"
+    "                         categories, update_date or published), plain or\n"
+    "                         gzip'd, - for standard input; repeatable\n"
+    "  --fetch MODE           auto (default): abstracts still missing (in the\n"
+    "                         files and the database) come from the cache, else\n"
+    "                         the arXiv API, going on offline with a warning;\n"
+    "                         always: refetch; never: cache only\n"
     "  --arxiv-url URL        the arXiv API (default $AWSEARCH_ARXIV_URL, else\n"
     "                         http://export.arxiv.org/api/query)\n"
     "  --cache DIR            the abstract cache (default $AWSEARCH_CACHE, else\n"
@@ -106,12 +112,14 @@ static const char usage_text[] =
     "      --version          print the version and exit\n"
     "\n"
     "The report counts documents added, updated, deleted and unchanged, the\n"
-    "abstracts from files, fetched, cached and missing, and names every skipped\n"
-    "line as FILE:LINE: why.\n"
+    "abstracts from files, fetched, cached, kept from the database and missing,\n"
+    "and names every skipped line as FILE:LINE: why (the first 20 of a file;\n"
+    "--json has them all).\n"
     "\n"
     "exit status: 0 done (warnings allowed), 2 usage, 3 an input unreadable,\n"
-    "4 database error (the database is left as it was), 1 out of memory,\n"
-    "128+N stopped by signal N (the database is left as it was).\n";
+    "binary or not a list, 4 database error (the database is left as it was),\n"
+    "1 out of memory, 128+N stopped by signal N (the database is left as it\n"
+    "was).\n";
 
 static int out_of_memory(void)
 {
@@ -301,15 +309,33 @@ static int load_lists(const options_t *o, aws_list_t *list, aws_report_t *report
 {
     for (size_t i = 0; i < o->lists.n; i++) {
         const char *path = o->lists.v[i];
-        int rc = aws_list_parse_file(list, path);
+        const char *binary = NULL;
+        size_t read_before = list->n_entries + list->n_duplicates;
+        int rc = aws_list_parse_path(list, path, &binary);
         if (rc == -2) {
             int err = errno; /* the progress line's write may change errno */
             aws_progress_finish(progress);
             fprintf(stderr, "awindex: cannot read %s: %s\n", path, strerror(err));
             return EXIT_INPUT;
         }
+        if (rc == -3) {
+            aws_progress_finish(progress);
+            fprintf(stderr, "awindex: %s: looks like %s, not a Markdown list\n", path, binary);
+            return EXIT_INPUT;
+        }
         if (rc != 0)
             return out_of_memory();
+        /* The lists are mirrored: a wrong file name (an abstracts file
+         * given without --abstracts, a README whose few bullets are no
+         * items) would otherwise delete every document of the database
+         * and still exit 0.  So a list must give at least one item that
+         * could be read. */
+        if (list->n_entries + list->n_duplicates == read_before) {
+            aws_progress_finish(progress);
+            fprintf(stderr, "awindex: %s: no list items found (is it an awesome list?)\n",
+                    path);
+            return EXIT_INPUT;
+        }
         if (aws_strv_push(&report->lists, path, strlen(path)) != 0)
             return out_of_memory();
         if (stop_signal != 0)
@@ -380,11 +406,20 @@ static int load_abstracts(const options_t *o, aws_list_t *list, aws_report_t *re
 
     for (size_t i = 0; i < o->abstracts.n; i++) {
         const char *path = o->abstracts.v[i];
-        int rc = aws_paper_meta_load_file(path, apply_file_meta, meta_problem, &mc);
+        char why[256];
+        int rc = aws_paper_meta_load(path, apply_file_meta, meta_problem, &mc, why,
+                                     sizeof why);
         if (rc == -2) {
             int err = errno; /* the progress line's write may change errno */
             aws_progress_finish(progress);
-            fprintf(stderr, "awindex: cannot read %s: %s\n", path, strerror(err));
+            fprintf(stderr, "awindex: cannot read %s: %s\n",
+                    strcmp(path, "-") == 0 ? "standard input" : path, strerror(err));
+            return EXIT_INPUT;
+        }
+        if (rc == -3) {
+            aws_progress_finish(progress);
+            fprintf(stderr, "awindex: %s: %s\n", strcmp(path, "-") == 0 ? "<stdin>" : path,
+                    why);
             return EXIT_INPUT;
         }
         if (rc == META_STOPPED)
@@ -443,6 +478,24 @@ out:
     free(ids);
     free(url);
     free(cache);
+    return rc;
+}
+
+/* Gives the papers still without an abstract the one the database holds
+ * (keep.h).  Returns -1 to go on, or the exit status. */
+static int keep_abstracts(const options_t *o, aws_list_t *list, aws_report_t *report)
+{
+    char *errmsg = NULL;
+    aws_sync_status_t st = aws_keep_abstracts(list, o->db, &report->abstracts_kept, &errmsg);
+    int rc = -1;
+
+    if (st == AWS_SYNC_DB_ERROR) {
+        fprintf(stderr, "awindex: %s\n", errmsg);
+        rc = EXIT_DATABASE;
+    } else if (st != AWS_SYNC_OK) {
+        rc = out_of_memory();
+    }
+    free(errmsg);
     return rc;
 }
 
@@ -534,7 +587,18 @@ static int run(options_t *o)
     if (stop_signal == 0 && (rc = load_abstracts(o, &list, &report, &progress)) >= 0)
         goto out;
     aws_progress_finish(&progress);
+    /* The database's abstracts come before the cache and the API (it is
+     * itself a cache of them: a plain run after one with a whole snapshot
+     * would otherwise ask arXiv for every paper of it again), except with
+     * --fetch always, which asks for every one and keeps the database's
+     * only where the API had nothing, as when offline. */
+    if (stop_signal == 0 && o->fetch != MODE_ALWAYS &&
+        (rc = keep_abstracts(o, &list, &report)) >= 0)
+        goto out;
     if (stop_signal == 0 && (rc = fetch_abstracts(o, &list, &report, show_progress)) >= 0)
+        goto out;
+    if (stop_signal == 0 && o->fetch == MODE_ALWAYS &&
+        (rc = keep_abstracts(o, &list, &report)) >= 0)
         goto out;
     for (size_t i = 0; i < list.n_entries; i++) {
         if (list.entries[i]->kind != AWS_ENTRY_PAPER)

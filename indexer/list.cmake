@@ -6,7 +6,8 @@ add_library(aws_list STATIC
   ${CMAKE_CURRENT_LIST_DIR}/listitem.c
   ${CMAKE_CURRENT_LIST_DIR}/listlinks.c
   ${CMAKE_CURRENT_LIST_DIR}/mojibake.c
-  ${CMAKE_CURRENT_LIST_DIR}/macroman.c)
+  ${CMAKE_CURRENT_LIST_DIR}/macroman.c
+  ${CMAKE_CURRENT_LIST_DIR}/sniff.c)
 target_include_directories(aws_list PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(aws_list PUBLIC aws_common PkgConfig::MSGPACK)
 

@@ -20,6 +20,7 @@
 
 #include "listitem.h"
 #include "mojibake.h"
+#include "sniff.h"
 
 /* The id -> entry lookup: open addressing over indexes into
  * list->entries (slot value i + 1; 0 is empty). */
@@ -357,7 +358,45 @@ static int set_heading(char **dst, const aws__line_t *l, int level)
     return 0;
 }
 
-static int parse_lines(aws_list_t *list, const char *name, const lines_t *ls)
+/* Removes the HTML comments ("<!-- ... -->") from the N lines of one item
+ * in place: Markdown renders them as nothing, so they are not part of a
+ * title or a description (lists scraped from web pages carry empty ones
+ * like "Guide<!-- -->").  A comment may span lines; one still open at the
+ * end of the item runs to its end, so that a stray "<!--" costs at most
+ * the rest of its own item. */
+static void strip_comments(aws__line_t *v, size_t n)
+{
+    bool open = false;
+    for (size_t i = 0; i < n; i++) {
+        char *s = v[i].text;
+        size_t len = v[i].len, k = 0;
+        for (size_t p = 0; p < len;) {
+            if (open) {
+                const char *end = strstr(s + p, "-->");
+                if (end == NULL) {
+                    p = len;
+                } else {
+                    p = (size_t)(end - s) + 3;
+                    open = false;
+                }
+            } else if (len - p >= 4 && memcmp(s + p, "<!--", 4) == 0) {
+                open = true;
+                p += 4;
+            } else {
+                s[k++] = s[p++];
+            }
+        }
+        /* What was before a comment keeps the rule that lines carry no
+         * trailing white space. */
+        if (k < len)
+            while (k > 0 && (s[k - 1] == ' ' || s[k - 1] == '\t'))
+                k--;
+        s[k] = '\0';
+        v[i].len = k;
+    }
+}
+
+static int parse_lines(aws_list_t *list, const char *name, lines_t *ls)
 {
     char *title = strdup(""), *section = strdup(""), *subsection = strdup("");
     bool seen_section = false;
@@ -398,6 +437,7 @@ static int parse_lines(aws_list_t *list, const char *name, const lines_t *ls)
                 break;
             }
             e->citations = -1;
+            strip_comments(ls->v + i, j - i);
             rc = aws__list_item_parse(&ctx, ls->v + i, j - i, e);
             if (rc == 0) {
                 rc = add_entry(list, e);
@@ -435,6 +475,11 @@ int aws_list_parse(aws_list_t *list, const char *name, const char *text, size_t 
 }
 
 int aws_list_parse_file(aws_list_t *list, const char *path)
+{
+    return aws_list_parse_path(list, path, NULL);
+}
+
+int aws_list_parse_path(aws_list_t *list, const char *path, const char **binary)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL)
@@ -475,6 +520,15 @@ int aws_list_parse_file(aws_list_t *list, const char *path)
         return -2;
     }
     fclose(f);
+    /* A compressed or binary file would parse into thousands of warnings
+     * about invalid bytes and stray text: it is refused whole instead. */
+    const char *what = aws_sniff_binary(buf, len);
+    if (what != NULL) {
+        free(buf);
+        if (binary != NULL)
+            *binary = what;
+        return -3;
+    }
     int rc = aws_list_parse(list, path, buf, len);
     free(buf);
     return rc;

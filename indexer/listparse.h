@@ -17,6 +17,8 @@
  *    ID`, [arxiv](..), [pdf](..), cication: [**N**](..)" with the author
  *    line and link lines after it), a repository ("[**name**](github URL)")
  *    or a plain link ("[Title](url)").
+ *  - HTML comments ("<!-- ... -->", also over several lines) are no part
+ *    of an item's text; one left open ends with its item.
  *  - An item that cannot be read is skipped and reported (skipped=1) with
  *    "FILE:LINE: why"; an anchor-only item after the first "##" is one of
  *    those.  So n_items == entries made + n_duplicates + skipped problems,
@@ -63,7 +65,12 @@ int aws_list_parse(aws_list_t *list, const char *name, const char *text,
                    size_t len);
 
 /* Reads PATH and parses it as aws_list_parse does.  Returns 0, -1 when out of
- * memory, or -2 when PATH cannot be read (errno is set). */
+ * memory, -2 when PATH cannot be read (errno is set), or -3 when PATH is not
+ * text (compressed or binary: sniff.h), in which case nothing was parsed
+ * and *BINARY (when BINARY is not NULL) says what PATH looks like. */
+int aws_list_parse_path(aws_list_t *list, const char *path, const char **binary);
+
+/* aws_list_parse_path without the description. */
 int aws_list_parse_file(aws_list_t *list, const char *path);
 
 /* Finds the entry with id ID, or NULL. */

@@ -39,14 +39,23 @@ int aws_paper_meta_from_json(const char *line, size_t len, aws_paper_meta_t *out
                              char *errbuf, size_t errlen);
 
 /* Reads the JSON-lines file PATH (one object per line, as
- * aws_paper_meta_from_json takes them; blank lines are skipped) and calls
+ * aws_paper_meta_from_json takes them; blank lines are skipped; gzip'd or
+ * plain, "-" for standard input, named "<stdin>" in problems) and calls
  * FN(META, CTX) for every good record; META lives only during the call.  A
  * malformed record is skipped and PROBLEM(MESSAGE, CTX) is called with
  * "PATH:LINE: why".  A non-zero return from FN (make it positive, to tell
  * it from the errors) stops the walk and is returned.  Returns 0, -1 when
- * out of memory, or -2 when PATH cannot be read (errno is set). */
+ * out of memory, -2 when PATH cannot be read (errno is set), or -3 when it
+ * is no JSON lines at all (compressed otherwise than with gzip, binary, a
+ * corrupt gzip stream), with the one-line reason in WHY (WHYLEN bytes; may
+ * be NULL). */
 typedef int (*aws_paper_meta_fn)(const aws_paper_meta_t *meta, void *ctx);
 typedef void (*aws_paper_meta_problem_fn)(const char *message, void *ctx);
+int aws_paper_meta_load(const char *path, aws_paper_meta_fn fn,
+                        aws_paper_meta_problem_fn problem, void *ctx, char *why,
+                        size_t whylen);
+
+/* aws_paper_meta_load without the reason. */
 int aws_paper_meta_load_file(const char *path, aws_paper_meta_fn fn,
                              aws_paper_meta_problem_fn problem, void *ctx);
 

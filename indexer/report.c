@@ -29,10 +29,56 @@ int aws_report_warning(aws_report_t *r, const char *message)
     return aws_strv_push(&r->warnings, message, strlen(message));
 }
 
+/* The length of the FILE part of the problem "FILE:LINE: why": up to the
+ * first ":DIGITS:" (a path may hold colons, and so may the reason, which
+ * comes after the line number).  0 when MESSAGE has no such part. */
+static size_t problem_file_len(const char *message)
+{
+    size_t file_len = 0;
+
+    for (const char *p = strchr(message, ':'); p != NULL; p = strchr(p + 1, ':')) {
+        size_t digits = strspn(p + 1, "0123456789");
+        if (digits > 0 && p[1 + digits] == ':') {
+            file_len = (size_t)(p - message);
+            break;
+        }
+    }
+    return file_len;
+}
+
+/* Ends a run of problems of one file that was cut short. */
+static void print_hidden(FILE *out, const char *file, size_t file_len, size_t hidden)
+{
+    if (hidden > 0)
+        fprintf(out, "%.*s: %zu more unparseable line%s not shown\n", (int)file_len, file,
+                hidden, hidden == 1 ? "" : "s");
+}
+
 void aws_report_print_text(const aws_report_t *r, FILE *out)
 {
-    for (size_t i = 0; i < r->problems.n; i++)
-        fprintf(out, "%s\n", r->problems.v[i]);
+    /* A file full of bad lines would bury the summary: each file shows its
+     * first AWS_REPORT_PROBLEMS_SHOWN problems and a count of the rest (the
+     * JSON report keeps them all).  A file's problems are found together,
+     * so a change of file name ends its run. */
+    const char *file = NULL;
+    size_t file_len = 0, shown = 0, hidden = 0;
+    for (size_t i = 0; i < r->problems.n; i++) {
+        const char *m = r->problems.v[i];
+        size_t len = problem_file_len(m);
+        if (file == NULL || len != file_len || strncmp(m, file, len) != 0) {
+            print_hidden(out, file, file_len, hidden);
+            file = m;
+            file_len = len;
+            shown = hidden = 0;
+        }
+        if (len > 0 && shown == AWS_REPORT_PROBLEMS_SHOWN) {
+            hidden++;
+            continue;
+        }
+        shown++;
+        fprintf(out, "%s\n", m);
+    }
+    print_hidden(out, file, file_len, hidden);
     for (size_t i = 0; i < r->warnings.n; i++)
         fprintf(out, "awindex: warning: %s\n", r->warnings.v[i]);
     fprintf(out,
@@ -46,9 +92,9 @@ void aws_report_print_text(const aws_report_t *r, FILE *out)
             r->added, r->updated, r->deleted, r->unchanged);
     fprintf(out,
             "awindex: abstracts of %zu papers: %zu from files, %zu fetched, "
-            "%zu cached, %zu missing (%.2f s)\n",
+            "%zu cached, %zu kept from the database, %zu missing (%.2f s)\n",
             r->papers, r->abstracts_files, r->abstracts_fetched, r->abstracts_cached,
-            r->abstracts_missing, r->seconds);
+            r->abstracts_kept, r->abstracts_missing, r->seconds);
 }
 
 /* A JSON string of S.  jansson refuses invalid UTF-8, which a message may
@@ -93,7 +139,7 @@ int aws_report_print_json(const aws_report_t *r, FILE *out)
     /* json_pack's "I" takes a json_int_t; "o" steals the reference, and a
      * NULL one makes json_pack fail, which covers out of memory. */
     root = json_pack("{s:s?, s:o, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-                     " s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:f}",
+                     " s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:f}",
                      "db", r->db_path,
                      "lists", strv_json(&r->lists),
                      "rebuild", (int)r->rebuild,
@@ -110,6 +156,7 @@ int aws_report_print_json(const aws_report_t *r, FILE *out)
                      "from_files", (json_int_t)r->abstracts_files,
                      "fetched", (json_int_t)r->abstracts_fetched,
                      "cached", (json_int_t)r->abstracts_cached,
+                     "kept", (json_int_t)r->abstracts_kept,
                      "missing", (json_int_t)r->abstracts_missing,
                      "problems", strv_json(&r->problems),
                      "warnings", strv_json(&r->warnings),

@@ -33,6 +33,7 @@ typedef struct aws_report {
     size_t abstracts_files;   /* papers that got an abstract from --abstracts */
     size_t abstracts_fetched; /* from the arXiv API in this run */
     size_t abstracts_cached;  /* from the abstract cache */
+    size_t abstracts_kept;    /* kept from the database (keep.h) */
     size_t abstracts_missing; /* papers still without an abstract */
 
     aws_strv_t problems;      /* "FILE:LINE: why", in the order found */
@@ -47,7 +48,12 @@ void aws_report_free(aws_report_t *r);
 int aws_report_problem(aws_report_t *r, const char *message);
 int aws_report_warning(aws_report_t *r, const char *message);
 
-/* The human summary: every problem and warning, then the count lines. */
+/* How many problems of one file the text report shows. */
+#define AWS_REPORT_PROBLEMS_SHOWN 20
+
+/* The human summary: the problems (at most AWS_REPORT_PROBLEMS_SHOWN a
+ * file, then "FILE: N more unparseable lines not shown"), every warning,
+ * then the count lines. */
 void aws_report_print_text(const aws_report_t *r, FILE *out);
 
 /* One JSON object (see --help) and a newline.  0, or -1 on failure. */

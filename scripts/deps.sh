@@ -9,9 +9,10 @@
 set -eu
 
 # xapian-tools: xapian-compact merges the shards of awindex --rebuild -j N.
+# zlib1g-dev: awindex --abstracts reads gzip'd arXiv snapshots.
 PKGS="build-essential cmake pkg-config \
 libxapian-dev xapian-tools libuv1-dev libmsgpack-dev \
-libcurl4-openssl-dev libxml2-dev libjansson-dev"
+libcurl4-openssl-dev libxml2-dev libjansson-dev zlib1g-dev"
 if [ "${1:-}" = "--test" ]; then
     # cmocka for the unit tests; python3-msgpack (and xapian-delve, above)
     # as implementations we did not write; neovim for the editor tests;

@@ -6,7 +6,7 @@ target_link_libraries(awx_reader PRIVATE awx)
 set_target_properties(awx_reader PROPERTIES
   RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/integration)
 
-foreach(t lists incremental rebuild abstracts errors progress)
+foreach(t lists incremental rebuild abstracts errors progress inputs)
   add_test(NAME integration/awindex_${t}
     COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/test_awindex_${t}.py
     WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})

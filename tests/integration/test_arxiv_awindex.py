@@ -119,12 +119,18 @@ def test_fetch_then_cache(tmp):
         check("max_results=5" in st["queries"][0], "query %r" % st["queries"][0])
         check(any("2501.00001" in w for w in r["warnings"]),
               "the missing id is not named: %r" % r["warnings"])
-        # Everything known is cached and the unknown id remembered: no request.
+        # The database holds what was fetched: no request.
         m.reset()
         a = awindex(tmp, m.url, lst)["abstracts"]
-        check(a["cached"] == 4 and a["fetched"] == 0 and a["missing"] == 1,
+        check(a["kept"] == 4 and a["fetched"] == 0 and a["missing"] == 1,
               "second run: %r" % a)
         check(m.stats()["requests"] == 0, "second run asked the server")
+        # A new database: everything known is cached and the unknown id
+        # remembered, so no request either.
+        a = awindex(tmp, m.url, "--db", os.path.join(tmp, "db2"), lst)["abstracts"]
+        check(a["cached"] == 4 and a["fetched"] == 0 and a["missing"] == 1,
+              "new database: %r" % a)
+        check(m.stats()["requests"] == 0, "a new database asked the server")
         # --fetch always asks again.
         m.reset()
         a = awindex(tmp, m.url, "--fetch", "always", lst)["abstracts"]

@@ -245,6 +245,40 @@ static void test_link_items(void **state)
     aws_list_free(&l);
 }
 
+/* HTML comments render as nothing, so they are no part of an item's
+ * text: on one line, over several, or left open to the end of the item
+ * (which then ends there, not at the end of the file). */
+static void test_html_comments(void **state)
+{
+    (void)state;
+    aws_list_t l;
+    parse(&l, "## Other\n"
+              "- [Retrieval Augmented Generation (RAG) for LLMs | Prompt Engineering Guide<!-- -->]"
+              "(https://www.promptingguide.ai/research/rag)\n"
+              "- [A<!-- one -->B <!--two-->](https://a.example/) <!-- trailing -->\n"
+              "- [**Tool**](https://example.com/tool) - a tool <!-- spans\n"
+              "  two lines --> that works\n"
+              "- [Open](https://b.example/) <!-- never closed\n"
+              "  still inside\n"
+              "- [Next](https://c.example/)\n");
+    assert_int_equal(l.n_items, 5);
+    assert_int_equal(l.n_entries, 5);
+    assert_string_equal(must_find(&l, "https://www.promptingguide.ai/research/rag")->title,
+                        "Retrieval Augmented Generation (RAG) for LLMs | Prompt Engineering Guide");
+    assert_string_equal(must_find(&l, "https://a.example/")->title, "AB");
+    const aws_entry_t *e = must_find(&l, "https://example.com/tool");
+    assert_string_equal(e->title, "Tool");
+    assert_non_null(e->abstract);
+    assert_null(strstr(e->abstract, "<!--"));
+    assert_null(strstr(e->abstract, "spans"));
+    assert_string_equal(must_find(&l, "https://b.example/")->title, "Open");
+    assert_string_equal(must_find(&l, "https://c.example/")->title, "Next");
+    for (size_t i = 0; i < l.n_problems; i++)
+        assert_null(strstr(l.problems[i].message, "<!--"));
+    assert_accounted(&l);
+    aws_list_free(&l);
+}
+
 static const char SECTIONS[] =
     "# Awesome llm training\n"
     "\n"
@@ -520,6 +554,7 @@ int main(void)
         cmocka_unit_test(test_venue_backtick),
         cmocka_unit_test(test_repo_items),
         cmocka_unit_test(test_link_items),
+        cmocka_unit_test(test_html_comments),
         cmocka_unit_test(test_sections_and_toc),
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_later_variants),
