@@ -88,10 +88,13 @@ Xapian::Document make_document(awx_db *db, const awx_doc_t *doc)
     for (size_t i = 0; i < doc->n_authors; i++)
         index_field(tg, doc->authors[i], AWS__F_AUTHOR, 1);
 
-    /* Spelling data comes from titles and abstracts only: author names and
-     * section headings would make odd corrections. */
+    /* Spelling data: the words of every field plain words search, author
+     * names included, so "Shazer" is answered with "Shazeer" (what is
+     * kept and why: awx_spelling.cc). */
     aws__spelling_note(db, d, AWS__F_TITLE);
     aws__spelling_note(db, d, AWS__F_ABSTRACT);
+    aws__spelling_note(db, d, AWS__F_SECTION);
+    aws__spelling_note(db, d, AWS__F_AUTHOR);
 
     for (size_t i = 0; i < doc->n_categories; i++)
         if (!blank(doc->categories[i]))
@@ -170,6 +173,9 @@ extern "C" awx_status_t awx_db_put(awx_db_t *db, const awx_doc_t *doc)
             throw aws__error(AWX_ERR_INVALID, db->path + ": the handle is read-only");
         check_doc(doc);
         Xapian::Document d = make_document(db, doc);
+        /* The words of the document replaced leave the spelling data. */
+        if (Xapian::docid old = aws__find(db->rdb, doc->id))
+            aws__spelling_forget(db, db->rdb.get_document(old));
         db->wdb.replace_document(aws__id_term(doc->id), d);
         return AWX_OK;
     });
@@ -185,9 +191,11 @@ extern "C" awx_status_t awx_db_delete(awx_db_t *db, const char *id)
         if (!id)
             throw aws__error(AWX_ERR_INVALID, "no id given");
         std::string term = aws__id_term(id);
-        if (!db->wdb.term_exists(term))
+        Xapian::docid did = aws__find(db->rdb, id);
+        if (!did)
             throw aws__error(AWX_ERR_NOT_FOUND,
                              std::string("no document with id \"") + id + "\"");
+        aws__spelling_forget(db, db->rdb.get_document(did));
         db->wdb.delete_document(term);
         return AWX_OK;
     });

@@ -210,6 +210,11 @@ void aws__spelling_note(awx_db *db, const Xapian::Document &d, aws__field_id f);
 /* Hands DB's pending spelling data to Xapian (before a commit). */
 void aws__spelling_flush(awx_db *db);
 
+/* Takes the words of D, a document of DB about to be replaced or deleted,
+ * out of the spelling data: each counts one document less, from the
+ * pending counts while they hold it, else from Xapian's data. */
+void aws__spelling_forget(awx_db *db, const Xapian::Document &d);
+
 /* Q with each word that no document has replaced by the nearest word of
  * the spelling data; "" when nothing was replaced. */
 std::string aws__spelling_correct(const Xapian::Database &db, const std::string &q);

@@ -111,7 +111,9 @@ extern "C" awx_status_t awx_db_search(awx_db_t *db, const awx_query_t *query,
             aws__queryparser_setup(qp, x, &problem);
             std::string text = query->q ? ids_as_filters(query->q) : "";
             q = aws__synonyms_parse(x, qp, problem, query->q ? text.c_str() : nullptr);
-            corrected = query->q ? aws__spelling_correct(x, text) : "";
+            /* The query as typed: the corrector leaves ids alone, and the
+             * text above has them rewritten as id: filters. */
+            corrected = query->q ? aws__spelling_correct(x, query->q) : "";
         }
         if (!corrected.empty()) {
             r->has_corrected = true;

@@ -324,7 +324,10 @@ def test_has_code(f):
 
 def test_spelling_correction(f):
     for typo, want in (("mixtrl", "mixtral"), ("scalling", "scaling"),
-                       ("scalling laws", "scaling laws")):
+                       ("scalling laws", "scaling laws"),
+                       # The id stays as typed in the suggestion.
+                       ("mixtrl 2401.04088v2", "mixtral 2401.04088v2"),
+                       ("Noam Shazer", "Noam Shazeer")):
         res = search(f, typo)
         check_eq(res["corrected"], want, "corrected for %r" % typo)
     for good in ("mixtral", "scaling laws", "moe", "peft", "title:mixtral"):
