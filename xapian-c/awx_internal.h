@@ -198,6 +198,10 @@ Xapian::Query aws__parse(Xapian::QueryParser &qp, const std::string &problem, co
 /* True for the words queries drop as too common ("of", "the"). */
 bool aws__is_stopword(const std::string &word);
 
+/* Whether WORD is one of the query parser's operators, which count only
+ * in capitals: AND, OR, NOT, XOR, NEAR, ADJ, and NEAR/n, ADJ/n. */
+bool aws__is_operator(const std::string &word);
+
 /* The English stemmer shared by indexing, parsing and snippets. */
 Xapian::Stem aws__stemmer();
 

@@ -373,19 +373,13 @@ static bool only_excluded(const char *q, std::string *positive)
     return any;
 }
 
-/* Whether WORD is one of the parser's operators, which only count in
- * capitals: AND, OR, NOT, XOR, NEAR, ADJ, and NEAR/n, ADJ/n. */
-static bool is_operator(const std::string &word)
+bool aws__is_operator(const std::string &word)
 {
-    static const char *const ops[] = {"AND", "OR", "NOT", "XOR"};
+    static const char *const ops[] = {"AND", "OR", "NOT", "XOR", "NEAR", "ADJ"};
+    std::string head = word.substr(0, word.find('/'));
     for (const char *op : ops)
-        if (word == op)
+        if (head == op)
             return true;
-    for (const char *op : {"NEAR", "ADJ"}) {
-        size_t n = std::strlen(op);
-        if (word.compare(0, n, op) == 0 && (word.size() == n || word[n] == '/'))
-            return true;
-    }
     return false;
 }
 
@@ -408,7 +402,7 @@ static std::string lower_words(const char *q)
         while (*p && !std::isspace(static_cast<unsigned char>(*p)))
             p++;
         std::string word(b, static_cast<size_t>(p - b));
-        if (is_operator(word) || word.find(':') != std::string::npos)
+        if (aws__is_operator(word) || word.find(':') != std::string::npos)
             out += word;
         else
             out += Xapian::Unicode::tolower(word);

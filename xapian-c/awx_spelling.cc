@@ -59,16 +59,6 @@ const aws__field_id text_fields[] = {AWS__F_TITLE, AWS__F_ABSTRACT, AWS__F_SECTI
  * generator reads as "'". */
 const char right_quote[] = "\xe2\x80\x99";
 
-bool is_operator(const std::string &w)
-{
-    static const char *const ops[] = {"AND", "OR", "NOT", "XOR", "NEAR", "ADJ", nullptr};
-    std::string head = w.substr(0, w.find('/'));
-    for (const char *const *op = ops; *op; op++)
-        if (head == *op)
-            return true;
-    return false;
-}
-
 bool word_byte(unsigned char c)
 {
     return std::isalnum(c) || c >= 0x80;
@@ -233,7 +223,7 @@ class corrector {
 
         bool in_group = excluded_depth_ >= 0 && depth_ > excluded_depth_;
         bool excluded = minus || not_next_ || in_group;
-        if (is_operator(core)) {
+        if (aws__is_operator(core)) {
             not_next_ = core == "NOT";
         } else {
             not_next_ = false;
@@ -305,7 +295,7 @@ class corrector {
      * field has it and the spelling data has a word near it. */
     void correct(size_t b, size_t e, const std::string &word)
     {
-        if (is_operator(word))
+        if (aws__is_operator(word))
             return;
         std::string lower = Xapian::Unicode::tolower(word);
         size_t letters = 0;

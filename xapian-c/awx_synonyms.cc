@@ -39,17 +39,6 @@ namespace {
 /* The longest group member, in words, that a query is matched against. */
 const size_t max_words = 6;
 
-/* The query language's operators; NEAR/n and ADJ/n too. */
-bool is_operator(const std::string &w)
-{
-    static const char *const ops[] = {"AND", "OR", "NOT", "XOR", "NEAR", "ADJ", nullptr};
-    std::string head = w.substr(0, w.find('/'));
-    for (const char *const *op = ops; *op; op++)
-        if (head == *op)
-            return true;
-    return false;
-}
-
 bool word_byte(unsigned char c)
 {
     return std::isalnum(c) || c >= 0x80;
@@ -107,7 +96,7 @@ std::string join(const std::vector<std::string> &words, size_t from, size_t to)
  * non-ASCII bytes and inner hyphens, not an operator. */
 bool plain_token(const std::string &text)
 {
-    if (text.empty() || is_operator(text))
+    if (text.empty() || aws__is_operator(text))
         return false;
     if (!word_byte(static_cast<unsigned char>(text.front())) ||
         !word_byte(static_cast<unsigned char>(text.back())))

@@ -23,6 +23,7 @@
 #include "report.h"
 #include "sniff.h"
 #include "sync.h"
+#include "dbdir.h"
 
 static const char LIST[] =
     "# T\n"
@@ -38,34 +39,9 @@ static const char LIST[] =
     "- **Another paper**, `arXiv, 2401.00002`, [arxiv](http://arxiv.org/abs/2401.00002v1),"
     " [pdf](http://arxiv.org/pdf/2401.00002v1.pdf), cication: [**-1**](None)\n";
 
-typedef struct fixture {
-    char dir[64];
-    char db[128];
-} fixture_t;
-
 static int setup(void **state)
 {
-    fixture_t *f = calloc(1, sizeof *f);
-
-    if (f == NULL)
-        return -1;
-    strcpy(f->dir, "/tmp/test_keep_XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
-        return -1;
-    snprintf(f->db, sizeof f->db, "%s/db", f->dir);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    char cmd[128];
-
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system(cmd);
-    free(f);
-    return rc == 0 ? 0 : -1;
+    return aws_dbdir_setup(state, "test_keep");
 }
 
 static void parse(aws_list_t *list)
@@ -266,8 +242,8 @@ static void test_report_cap(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_keep_from_database, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_keep_without_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keep_from_database, setup, aws_dbdir_teardown),
+        cmocka_unit_test_setup_teardown(test_keep_without_database, setup, aws_dbdir_teardown),
         cmocka_unit_test(test_stored_form_read_back),
         cmocka_unit_test(test_sniff),
         cmocka_unit_test(test_report_cap),

@@ -23,6 +23,7 @@
 #include "listparse.h"
 #include "report.h"
 #include "sync.h"
+#include "dbdir.h"
 
 static const char list_v1[] =
     "# T\n"
@@ -50,34 +51,9 @@ static const char list_v2[] =
     "\n"
     "\t *Ann Lee, Bo Ma*\n";
 
-typedef struct fixture {
-    char dir[64];
-    char db[128];
-} fixture_t;
-
 static int setup(void **state)
 {
-    fixture_t *f = calloc(1, sizeof *f);
-
-    if (f == NULL)
-        return -1;
-    strcpy(f->dir, "/tmp/test_sync_XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
-        return -1;
-    snprintf(f->db, sizeof f->db, "%s/db", f->dir);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    char cmd[128];
-
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system(cmd);
-    free(f);
-    return rc == 0 ? 0 : -1;
+    return aws_dbdir_setup(state, "test_sync");
 }
 
 /* Parses TEXT and syncs it into DB; returns the status, REPORT filled. */
@@ -480,12 +456,12 @@ static void test_report_json(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_incremental, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stop, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rebuild, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hit_record, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_old_database_rewritten, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_incremental, setup, aws_dbdir_teardown),
+        cmocka_unit_test_setup_teardown(test_stop, setup, aws_dbdir_teardown),
+        cmocka_unit_test_setup_teardown(test_rebuild, setup, aws_dbdir_teardown),
+        cmocka_unit_test_setup_teardown(test_not_a_database, setup, aws_dbdir_teardown),
+        cmocka_unit_test_setup_teardown(test_hit_record, setup, aws_dbdir_teardown),
+        cmocka_unit_test_setup_teardown(test_old_database_rewritten, setup, aws_dbdir_teardown),
         cmocka_unit_test(test_report_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
