@@ -153,6 +153,29 @@ class number_processor : public Xapian::FieldProcessor {
     std::string *problem_;
 };
 
+/* year:2023..2024, citations:10..: Xapian's number ranges.  A range that
+ * starts after it ends would match nothing, without a word why: it is
+ * refused with the reason instead. */
+class range_processor : public Xapian::NumberRangeProcessor {
+  public:
+    range_processor(Xapian::valueno slot, const std::string &name, std::string *problem)
+        : Xapian::NumberRangeProcessor(slot, name + ":"), name_(name), problem_(problem) {}
+    Xapian::Query operator()(const std::string &begin, const std::string &end) override
+    {
+        char *b_end = nullptr, *e_end = nullptr;
+        double b = std::strtod(begin.c_str(), &b_end);
+        double e = std::strtod(end.c_str(), &e_end);
+        if (!begin.empty() && !end.empty() && *b_end == '\0' && *e_end == '\0' && b > e &&
+            problem_->empty())
+            *problem_ = name_ + ":" + begin + ".." + end + ": the range starts after it ends";
+        return Xapian::NumberRangeProcessor::operator()(begin, end);
+    }
+
+  private:
+    std::string name_;
+    std::string *problem_;
+};
+
 /* id: accepts what a user copies: 2401.04088v2, arXiv:2401.04088,
  * https://arxiv.org/abs/2401.04088, a GitHub URL, Owner/Name. */
 class id_processor : public Xapian::FieldProcessor {
@@ -335,8 +358,7 @@ void aws__queryparser_setup(Xapian::QueryParser &qp, const Xapian::Database &db,
         case NUMBER:
             /* Ranges work on value slots: "year:2023..2024", "citations:10..". */
             qp.add_rangeprocessor(
-                (new Xapian::NumberRangeProcessor(fd.slot, std::string(fd.name) + ":"))
-                    ->release());
+                (new range_processor(fd.slot, fd.name, problem))->release());
             qp.add_boolean_prefix(
                 fd.name, (new number_processor(fd.name, fd.slot, problem))->release(),
                 fd.exclusive);

@@ -468,6 +468,11 @@ def test_bundled_synonyms_are_the_default():
 # --------------------------------------------------------------- errors
 
 def test_syntax_errors(f):
+    # A range that starts after it ends says so rather than matching nothing.
+    err, res = f.c.call("search", {"q": "year:2025..2023"})
+    msg = t.check_error(err, res, 3, "year:2025..2023")
+    check("year:2025..2023" in msg and "starts after it ends" in msg, msg)
+    check_eq(f.c.call("search", {"q": "year:2024..2024"})[0], None, "a one-year range")
     for q in ("mixture AND", "year:abc..def", "citations:many", "(mixture"):
         err, res = f.c.call("search", {"q": q})
         if q == "(mixture":
