@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -351,27 +352,35 @@ static bool same_db(const char *asked, const char *served, size_t len)
     return same;
 }
 
-/* With --db, warns when the daemon that answered serves another database:
- * a daemon already running keeps the one it was started with, and --db
- * only picks what a newly started daemon opens.  Asks `stats` on FD, with
- * a reader of its own (the first reply's objects live in the other). */
-static void check_db(const options_t *o, int fd)
+/* Asks REQ on FD after the main request, with a reader of its own (the
+ * first reply's objects live in the other); true when the daemon answered
+ * with a result, in *RESP (valid until RD is freed). */
+static bool ask(int fd, const aws_request_t *req, aws_rpc_reader_t *rd,
+                aws_response_t *resp)
 {
-    aws_rpc_reader_t *rd = aws_rpc_reader_new(64 * 1024);
-    if (!rd)
-        return;
     msgpack_sbuffer sb;
     msgpack_packer pk;
-    aws_request_t req;
-    aws_response_t resp;
     char err[256];
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    bool ok = aws_request_pack(&pk, req) == 0 &&
+              aws_conn_call(fd, sb.data, sb.size, req->msgid, rd, resp, err, sizeof err) == 0 &&
+              resp->code == AWS_RPC_OK && resp->result;
+    msgpack_sbuffer_destroy(&sb);
+    return ok;
+}
+
+/* With --db, warns when the daemon that answered serves another database:
+ * a daemon already running keeps the one it was started with, and --db
+ * only picks what a newly started daemon opens. */
+static void check_db(const options_t *o, int fd)
+{
+    aws_rpc_reader_t *rd = aws_rpc_reader_new(64 * 1024);
+    aws_request_t req;
+    aws_response_t resp;
     aws_request_init(&req, AWS_METHOD_STATS);
     req.msgid = 2;
-    if (aws_request_pack(&pk, &req) == 0 &&
-        aws_conn_call(fd, sb.data, sb.size, req.msgid, rd, &resp, err, sizeof err) == 0 &&
-        resp.code == AWS_RPC_OK && resp.result) {
+    if (rd && ask(fd, &req, rd, &resp)) {
         const msgpack_object *p = aws_obj_get(resp.result, "db_path");
         if (p && p->type == MSGPACK_OBJECT_STR &&
             !same_db(o->db, p->via.str.ptr, p->via.str.size)) {
@@ -382,7 +391,48 @@ static void check_db(const options_t *o, int fd)
         }
     }
     aws_request_free(&req);
-    msgpack_sbuffer_destroy(&sb);
+    aws_rpc_reader_free(rd);
+}
+
+/* After a search with --section found nothing: when no entry at all is in
+ * a section of that name (most likely a typo), says so on stderr with the
+ * names there are, from the facets of the whole index. */
+static void section_hint(const options_t *o, int fd)
+{
+    aws_rpc_reader_t *rd = aws_rpc_reader_new(AWS_RPC_MAX_MESSAGE);
+    aws_request_t req;
+    aws_response_t resp;
+    aws_request_init(&req, AWS_METHOD_SEARCH);
+    req.msgid = 3;
+    req.limit = 0;
+    req.facets = true;
+    req.q = strdup("");
+    if (rd && req.q && ask(fd, &req, rd, &resp)) {
+        const msgpack_object *facets = aws_obj_get(resp.result, "facets");
+        const msgpack_object *sections = aws_obj_get(facets, "section");
+        if (sections && sections->type == MSGPACK_OBJECT_MAP) {
+            const msgpack_object_map *m = &sections->via.map;
+            size_t want = strlen(o->req.section);
+            bool known = false;
+            for (uint32_t i = 0; i < m->size && !known; i++) {
+                const msgpack_object *k = &m->ptr[i].key;
+                known = k->type == MSGPACK_OBJECT_STR && k->via.str.size == want &&
+                        strncasecmp(k->via.str.ptr, o->req.section, want) == 0;
+            }
+            if (!known && m->size > 0) {
+                fprintf(stderr, "awsearch: no section is named '%s'; the sections are ",
+                        o->req.section);
+                for (uint32_t i = 0; i < m->size; i++) {
+                    if (m->ptr[i].key.type != MSGPACK_OBJECT_STR)
+                        continue;
+                    fputs(i ? ", " : "", stderr);
+                    aws_text_put(stderr, m->ptr[i].key.via.str.ptr, m->ptr[i].key.via.str.size);
+                }
+                fputc('\n', stderr);
+            }
+        }
+    }
+    aws_request_free(&req);
     aws_rpc_reader_free(rd);
 }
 
@@ -535,11 +585,13 @@ static int run(options_t *o)
     }
     if (o->db)
         check_db(o, fd);
-    close(fd);
     if (resp.code != AWS_RPC_OK || !resp.result)
         status = report_error(o, &resp);
     else
         status = print_result(o, resp.result);
+    if (status == EXIT_NONE && o->req.method == AWS_METHOD_SEARCH && o->req.section)
+        section_hint(o, fd);
+    close(fd);
 
     /* A reader that closed the pipe early (awsearch q | head -1) has what
      * it wanted: that is a normal end, not an error to report. */

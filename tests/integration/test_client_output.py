@@ -300,6 +300,19 @@ def test_db_of_a_running_daemon_is_checked(fx):
         check_eq((proc.returncode, errtext(proc)), (0, ""), "--db %s" % same)
 
 
+def test_unknown_section_is_named(fx):
+    # An exact --section no entry has is most likely a typo: say so, with
+    # the names there are; a real section with no hit just finds nothing.
+    proc = fx.run("--section", "Nonexistent", "moe")
+    check_eq(proc.returncode, 1, "unknown section")
+    err = errtext(proc)
+    check(err.startswith("awsearch: no section is named 'Nonexistent'; the sections are ")
+          and "MoE" in err and "Alignment" in err and err.count("\n") == 1, err)
+    check(proc.stdout.startswith(b"No results"), proc.stdout)
+    proc = fx.run("--section", "moe", "xyzzyq")
+    check_eq((proc.returncode, errtext(proc)), (1, ""), "a known section, no hit")
+
+
 def test_exit_not_found(fx):
     one_line_error(fx.run("--show", "9999.99999"), 1)
     one_line_error(fx.run("--cite", "nobody/nothing"), 1)
