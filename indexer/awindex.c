@@ -418,8 +418,8 @@ static int load_abstracts(const options_t *o, aws_list_t *list, aws_report_t *re
         }
         if (rc == -3) {
             aws_progress_finish(progress);
-            fprintf(stderr, "awindex: %s: %s\n", strcmp(path, "-") == 0 ? "<stdin>" : path,
-                    why);
+            fprintf(stderr, "awindex: %s: %s\n",
+                    strcmp(path, "-") == 0 ? "standard input" : path, why);
             return EXIT_INPUT;
         }
         if (rc == META_STOPPED)
