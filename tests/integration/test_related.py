@@ -116,6 +116,12 @@ def test_related_by_text(fx):
     check(len(top) == 5, "related text gave %d hits" % len(top))
     moe = sum("MoE" in s for s in sections(fx, top))
     check(moe >= 3, "related text: only %d of the top 5 are MoE entries: %r" % (moe, top))
+    # A short passage finds the paper it describes first, as a search of
+    # the same words does: the feedback must not drown the passage.
+    for text, want in (("router sends each token to two experts", MIXTRAL),
+                       ("how many tokens should a model of a given size be trained "
+                        "on for a fixed compute budget", "2203.15556")):
+        check_eq(ids(fx.ok("related", {"text": text, "limit": 3}))[:1], [want], text)
     # A passage at the documented limit is served.
     words = (MOE_TEXT + " ") * (MAX_TEXT // (len(MOE_TEXT) + 1))
     check(len(words.encode()) <= MAX_TEXT, "test text too long")
