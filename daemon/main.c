@@ -55,7 +55,8 @@ static const char usage_text[] =
     "  --max-connections N   refuse clients past N with `busy` (default 1024)\n"
     "  --result-cache N      keep the answers to the last N searches (default 256;\n"
     "                        0: none); a changed index is never answered from it\n"
-    "  --foreground          stay attached; print the ready line on stdout\n"
+    "  --foreground          stay attached (the ready line is printed on\n"
+    "                        stdout either way)\n"
     "  --pidfile PATH        write the daemon's pid there\n"
     "  --log-level LEVEL     error, warn, info (default) or debug\n"
     "  -h, --help            show this help\n"
@@ -195,8 +196,13 @@ static int daemonize(const char *socket_path, int *ready_fd)
         }
         buf[len] = '\0';
         waitpid(pid, NULL, 0);
-        if (strncmp(buf, "awsearchd: ready", 16) == 0)
+        /* The ready line tells a script the port --listen 127.0.0.1:0
+         * picked, in the background as in the foreground. */
+        if (strncmp(buf, "awsearchd: ready", 16) == 0) {
+            fputs(buf, stdout);
+            fflush(stdout);
             _exit(0);
+        }
         fputs(len > 0 ? buf : "awsearchd: the daemon died while starting\n",
               stderr);
         _exit(1);

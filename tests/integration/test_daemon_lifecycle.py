@@ -10,6 +10,7 @@ its parent returns once it serves.
 """
 
 import os
+import re
 import signal
 import socket
 import stat
@@ -293,7 +294,7 @@ def test_background_mode(f):
     sock = f.tmp.join("bg.sock")
     pidfile = f.tmp.join("bg.pid")
     cmd = [t.bin_path("awsearchd"), "--db", f.db, "--socket", sock,
-           "--pidfile", pidfile]
+           "--pidfile", pidfile, "--listen", "127.0.0.1:0"]
     proc = subprocess.run(cmd, stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           timeout=20)
@@ -302,8 +303,15 @@ def test_background_mode(f):
     with open(pidfile) as fh:
         pid = int(fh.read().strip())
     try:
+        # The ready line, with the port --listen's port 0 picked, is
+        # printed in the background too.
+        out = proc.stdout.decode("utf-8", "replace")
+        m = re.match(r"awsearchd: ready socket=(\S+) tcp=127\.0\.0\.1:(\d+)\n$", out)
+        check(m is not None and m.group(1) == sock, "ready line %r" % out)
         with t.Client.unix(sock) as c:
             check_eq(c.ok("ping"), "pong", "background daemon serves at once")
+        with t.Client.tcp("127.0.0.1", int(m.group(2))) as c:
+            check_eq(c.ok("ping"), "pong", "background daemon on its TCP port")
     finally:
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 20
