@@ -86,7 +86,8 @@ static void print_help(void)
 {
     printf("%s\n\n"
            "Search the awesome-list index served by awsearchd.\n\n"
-           "  -n, --limit N          show N hits (default 10, at most 1000)\n"
+           "  -n, --limit N          show N hits (default 10, at most 1000; a search\n"
+           "                         with 0 shows only the total)\n"
            "      --offset N         skip the first N hits\n"
            "      --sort ORDER       relevance (default), year or citations\n"
            "      --section NAME     only entries listed under section NAME\n"
@@ -478,6 +479,9 @@ static int report_error(const options_t *o, const aws_response_t *resp)
                      "(with no list named, it indexes the bundled list)",
                      o->db ? " --db " : "", o->db ? o->db : "");
         put_error("", msg, len, tail);
+        return EXIT_DAEMON;
+    case AWS_RPC_BUSY:
+        put_error("the daemon is busy: ", msg, len, "");
         return EXIT_DAEMON;
     default:
         snprintf(head, sizeof head, "the daemon failed (%s): ",

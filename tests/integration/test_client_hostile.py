@@ -166,6 +166,8 @@ def test_connection_error_under_msgid_0_is_reported():
         err = errtext(proc)
         check("busy" in err and "connection limit" in err,
               "busy reason lost: %r" % err)
+        check("the daemon is busy: " in err and "failed" not in err,
+              "busy worded as a failure: %r" % err)
 
 
 def test_broken_daemons_exit_3():
