@@ -93,7 +93,8 @@ static void print_help(void)
            "      --section NAME     only entries listed under section NAME\n"
            "      --facets           also count the hits per section and year\n"
            "      --related ID       entries like the entry ID\n"
-           "      --related-text TEXT  entries like TEXT\n"
+           "      --related-text TEXT  entries like TEXT (- reads it from standard\n"
+           "                         input; at most 64 KiB)\n"
            "      --show ID          print every field of the entry ID\n"
            "      --cite ID          print a BibTeX record for the entry ID\n"
            "      --stats            print the index figures\n"
@@ -141,6 +142,29 @@ static void set_mode(options_t *o, aws_method_t m, char **slot, const char *arg)
         free(*slot);
         *slot = dup_or_die(arg);
     }
+}
+
+/* The text of --related-text -: standard input, whole, up to the
+ * protocol's bound (one byte more tells the daemon it is too long).
+ * Returns it malloc'd, or NULL when it cannot be read. */
+static char *read_stdin_text(void)
+{
+    size_t cap = AWS_RPC_MAX_TEXT + 2, len = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return NULL;
+    while (len < cap - 1) {
+        size_t n = fread(buf + len, 1, cap - 1 - len, stdin);
+        if (n == 0)
+            break;
+        len += n;
+    }
+    if (ferror(stdin)) {
+        free(buf);
+        return NULL;
+    }
+    buf[len] = '\0';
+    return buf;
 }
 
 /* Whether the short option getopt just refused (optopt) starts a word
@@ -209,6 +233,12 @@ static int parse_args(int argc, char **argv, options_t *o)
             break;
         case OPT_RELATED_TEXT:
             set_mode(o, AWS_METHOD_RELATED, &o->req.text, optarg);
+            if (strcmp(optarg, "-") == 0) {
+                free(o->req.text);
+                o->req.text = read_stdin_text();
+                if (!o->req.text)
+                    return usage_error("%s", "cannot read the text from standard input");
+            }
             break;
         case OPT_SHOW:
             set_mode(o, AWS_METHOD_GET, &o->req.id, optarg);

@@ -36,15 +36,19 @@ def client_env(extra=None):
 
 
 def awsearch(args, sock=None, env=None, timeout=30, stdout=subprocess.PIPE,
-             autostart=False):
+             autostart=False, input=None):
     """Runs awsearch ARGS (with --socket SOCK, and --no-autostart unless
-    AUTOSTART) and returns the CompletedProcess with text output."""
+    AUTOSTART; INPUT bytes on its standard input, else none) and returns the
+    CompletedProcess with text output."""
     cmd = [awstest.bin_path("awsearch")]
     if sock:
         cmd += ["--socket", sock]
     if not autostart:
         cmd.append("--no-autostart")
     cmd += list(args)
+    if input is not None:
+        return subprocess.run(cmd, stdout=stdout, stderr=subprocess.PIPE,
+                              env=client_env(env), timeout=timeout, input=input)
     return subprocess.run(cmd, stdout=stdout, stderr=subprocess.PIPE,
                           env=client_env(env), timeout=timeout,
                           stdin=subprocess.DEVNULL)

@@ -313,6 +313,17 @@ def test_unknown_section_is_named(fx):
     check_eq((proc.returncode, errtext(proc)), (1, ""), "a known section, no hit")
 
 
+def test_related_text_from_standard_input(fx):
+    text = b"Mixtral: a sparse mixture of experts where a router picks two experts per token"
+    proc = fx.run("--related-text", "-", "-n", "3", input=text)
+    check_eq(proc.returncode, 0, "related text from stdin (%r)" % errtext(proc))
+    check_eq(normalise(proc.stdout.decode()),
+             normalise(fx.run("--related-text", text.decode(), "-n", "3").stdout.decode()),
+             "the same as the text given as an argument")
+    one_line_error(fx.run("--related-text", "-", input=b"x" * 70000), 2,
+                   "--related-text:", "longer than")
+
+
 def test_exit_not_found(fx):
     one_line_error(fx.run("--show", "9999.99999"), 1)
     one_line_error(fx.run("--cite", "nobody/nothing"), 1)
