@@ -225,6 +225,120 @@ out.after_key = vim.api.nvim_buf_get_lines(origin, 0, -1, false)
     check_eq(res["after_key"][0].count(link), 2, "origin after the m key")
 
 
+def test_cite_markdown_replaces_the_id_or_goes_after_the_word(fx):
+    """The Markdown link takes the place of the id or URL it cites, else it
+    goes after the WORD under the cursor (or after the blank under it), set
+    off by single spaces; BibTeX goes below the line and leaves it alone."""
+    hit = fx.rpc("search", {"q": "Mixtral of Experts", "limit": 1})["hits"][0]
+    check_eq(hit["id"], "2401.04088", "precondition: the first hit")
+    bib = fx.rpc("cite", {"id": hit["id"]})["text"].rstrip("\n").split("\n")
+    link = "[%s](%s)" % (hit["title"], hit["url"])
+    res = fx.nvim("""
+out.cmd, out.key = {}, {}
+local function cite_at(line, col, how)
+  vim.api.nvim_buf_set_lines(0, 0, -1, false, { line })
+  vim.api.nvim_win_set_cursor(0, { 1, col })
+  vim.cmd('AwCite ' .. how)
+  return { lines = vim.api.nvim_buf_get_lines(0, 0, -1, false),
+           col = vim.api.nvim_win_get_cursor(0)[2] }
+end
+out.cmd.url = cite_at('see https://arxiv.org/abs/2401.04088 here', 30, 'markdown')
+out.cmd.prefixed = cite_at('cf. arXiv:2401.04088v2, and more', 6, 'markdown')
+out.cmd.paren = cite_at('(2401.04088).', 3, 'markdown')
+out.cmd.pdf = cite_at('pdf: http://arxiv.org/pdf/2401.04088v1.pdf', 5, 'markdown')
+out.cmd.bibtex = cite_at('see https://arxiv.org/abs/2401.04088 here', 30, 'bibtex')
+out.cmd.messages = take_messages()
+local origin = vim.api.nvim_get_current_win()
+vim.cmd('AwSearch Mixtral of Experts')
+local rwin = vim.api.nvim_get_current_win()
+vim.api.nvim_win_set_cursor(rwin, { 3, 0 })
+local function key_at(line, col)
+  vim.api.nvim_set_current_win(origin)
+  vim.api.nvim_buf_set_lines(0, 0, -1, false, { line })
+  vim.api.nvim_win_set_cursor(origin, { 1, col })
+  vim.api.nvim_set_current_win(rwin)
+  press('m')
+  return { lines = vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(origin), 0, -1, false),
+           col = vim.api.nvim_win_get_cursor(origin)[2] }
+end
+out.key.word = key_at('MoE papers:', 1)
+vim.api.nvim_set_current_win(rwin)
+press('m')
+out.key.again = vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(origin), 0, -1, false)
+out.key.blank = key_at('MoE  papers', 3)
+out.key.other_id = key_at('see 2312.00752 too', 6)
+out.key.same_id = key_at('see arXiv:2401.04088 here', 8)
+out.key.empty = key_at('', 0)
+vim.cmd('AwSearch openmoe')
+vim.api.nvim_win_set_cursor(rwin, { line_of(vim.api.nvim_win_get_buf(rwin), '^2%. '), 0 })
+out.key.repo_id = results.current().id
+out.key.own_url = key_at('code: <https://github.com/XueFuzhao/OpenMoE/>.', 12)
+""")
+    cmd, key = res["cmd"], res["key"]
+    end = lambda prefix: len((prefix + link).encode()) - 1  # noqa: E731
+    check_eq(cmd["url"], {"lines": ["see %s here" % link], "col": end("see ")},
+             ":AwCite markdown on an arxiv.org URL")
+    check_eq(cmd["prefixed"]["lines"], ["cf. %s, and more" % link],
+             ":AwCite markdown on arXiv:ID")
+    check_eq(cmd["paren"]["lines"], ["(%s)." % link], ":AwCite markdown on (ID).")
+    check_eq(cmd["pdf"]["lines"], ["pdf: " + link], ":AwCite markdown on a PDF URL")
+    check_eq(cmd["bibtex"]["lines"], ["see https://arxiv.org/abs/2401.04088 here"] + bib,
+             ":AwCite bibtex on an id")
+    check_eq(cmd["messages"], [], "messages of :AwCite")
+    check_eq(key["word"], {"lines": ["MoE %s papers:" % link], "col": end("MoE ")},
+             "m with the cursor on a word")
+    check_eq(key["again"], ["MoE %s %s papers:" % (link, link)],
+             "m again with the cursor at the end of the link")
+    check_eq(key["blank"]["lines"], ["MoE %s papers" % link], "m with the cursor on a blank")
+    check_eq(key["other_id"]["lines"], ["see 2312.00752 %s too" % link],
+             "m with the cursor on another id")
+    check_eq(key["same_id"]["lines"], ["see %s here" % link], "m on the cited id")
+    check_eq(key["empty"]["lines"], [link], "m on an empty line")
+    repo = fx.rpc("search", {"q": "openmoe", "limit": 2})["hits"][1]
+    check_eq(key["repo_id"], repo["id"], "precondition: the second hit for openmoe")
+    check_eq(key["own_url"]["lines"], ["code: <[%s](%s)>." % (repo["title"], repo["url"])],
+             "m on the entry's own URL written in another case")
+    check_eq(res["messages"], [], "messages")
+
+
+def test_related_line_range(fx):
+    """:N,MAwRelated takes lines N to M whole, whatever the last visual
+    selection was; an empty range is one message."""
+    both = [h["id"] for h in fx.rpc("related", {"text": "\n".join(MOE_LINES),
+                                                 "limit": 10})["hits"]]
+    second = [h["id"] for h in fx.rpc("related", {"text": MOE_LINES[1],
+                                                   "limit": 10})["hits"]]
+    check(both and second and both != second, "precondition: related hits differ")
+    res = fx.nvim("""
+local lines = vim.fn.json_decode(%s)
+local win = vim.api.nvim_get_current_win()
+vim.api.nvim_buf_set_lines(0, 0, -1, false, { '', lines[1], lines[2] })
+vim.cmd('2,3AwRelated')
+out.both = ids(0)
+out.header = vim.api.nvim_buf_get_lines(0, 0, 1, false)[1]
+vim.api.nvim_set_current_win(win)
+vim.cmd('normal! 2G0v3e\\27')
+vim.cmd('3AwRelated')
+out.second = ids(0)
+vim.api.nvim_set_current_win(win)
+vim.cmd('normal! 2G0\\22' .. '3G5l\\27')
+vim.cmd("'<,'>AwRelated")
+out.block = ids(0)
+vim.api.nvim_set_current_win(win)
+vim.cmd('1AwRelated')
+out.empty = take_messages()
+""" % lua_str(json.dumps(MOE_LINES)))
+    check_eq(res["both"], both, ":2,3AwRelated")
+    check(res["header"].startswith('related to "Sparse mixture of experts routing'),
+          "header %r" % res["header"])
+    check_eq(res["second"], second, ":3AwRelated after a selection on line 2")
+    block = [h["id"] for h in fx.rpc("related", {"text": "Sparse\nso par",
+                                                  "limit": 10})["hits"]]
+    check(block != both, "precondition: a block gives other hits than its lines")
+    check_eq(res["block"], block, "related to a blockwise selection")
+    one_message({"messages": res["empty"]}, "empty")
+
+
 def test_related_id_under_cursor_and_selection(fx):
     by_id = [h["id"] for h in fx.rpc("related", {"id": "2401.04088", "limit": 10})["hits"]]
     by_lines = [h["id"] for h in fx.rpc("related", {"text": "\n".join(MOE_LINES),
@@ -284,6 +398,29 @@ out.line = vim.api.nvim_get_current_line()
     check_eq(res["start"], 5, "completion start column")
     check_eq(res["words"], want, "completions")
     check_eq(res["line"], "read " + want[0], "line after <C-x><C-u>")
+    check_eq(res["messages"], [], "messages")
+
+
+def test_completion_of_several_words(fx):
+    """A base of several words completes to whole titles only, not to the
+    daemon's pairs of the earlier words and one title word."""
+    want = fx.rpc("suggest", {"prefix": "scaling la", "limit": 20})["completions"]
+    titles = {h["title"] for h in fx.rpc("search", {"q": "title:scaling",
+                                                    "limit": 100})["hits"]}
+    check(any(c not in titles for c in want) and any(c in titles for c in want),
+          "precondition: suggest mixes titles and word pairs: %r" % want)
+    res = fx.nvim("""
+out.several, out.one = {}, {}
+for _, item in ipairs(vim.fn.AwsearchComplete(0, 'scaling la')) do
+  table.insert(out.several, item.word)
+end
+for _, item in ipairs(vim.fn.AwsearchComplete(0, 'la')) do
+  table.insert(out.one, item.word)
+end
+""")
+    check_eq(res["several"], [c for c in want if c in titles], "completions of 'scaling la'")
+    one = fx.rpc("suggest", {"prefix": "la", "limit": 20})["completions"]
+    check_eq(res["one"], one, "completions of 'la' (titles and words)")
     check_eq(res["messages"], [], "messages")
 
 

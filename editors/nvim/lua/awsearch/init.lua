@@ -5,6 +5,7 @@
 -- cursor) is one vim.notify line at ERROR level, never a Lua traceback.
 local rpc = require('awsearch.rpc')
 local results = require('awsearch.results')
+local place = require('awsearch.place')
 
 local M = {}
 
@@ -87,27 +88,49 @@ local function jump(hit, origin)
   vim.api.nvim_win_set_cursor(0, { math.min(tonumber(line), last), 0 })
 end
 
--- Inserts LINES into window WIN: one line at the cursor, several below it.
-local function insert(win, lines)
+-- The window a citation goes into: WIN when it still exists, else the
+-- current one; nil (after one message, with TEXT in the " register) when
+-- that window's buffer cannot take text.
+local function target_window(win, text)
   if not (win and vim.api.nvim_win_is_valid(win)) then
     win = vim.api.nvim_get_current_win()
   end
   local buf = vim.api.nvim_win_get_buf(win)
   if results.is_results(buf) or not vim.api.nvim_buf_get_option(buf, 'modifiable') then
-    vim.fn.setreg('"', table.concat(lines, '\n'))
-    return fail('awsearch: no buffer to insert into; the text is in the " register')
+    vim.fn.setreg('"', text)
+    fail('awsearch: no buffer to insert into; the text is in the " register')
+    return nil
   end
-  local pos = vim.api.nvim_win_get_cursor(win)
-  if #lines == 1 then
-    local line = vim.api.nvim_buf_get_lines(buf, pos[1] - 1, pos[1], false)[1] or ''
-    local col = math.min(pos[2] + 1, #line)
-    if line == '' then
-      col = 0
-    end
-    vim.api.nvim_buf_set_text(buf, pos[1] - 1, col, pos[1] - 1, col, lines)
-  else
-    vim.api.nvim_buf_set_lines(buf, pos[1], pos[1], false, lines)
+  return win
+end
+
+-- Puts the one-line citation TEXT of the entry (ID, URL) into window WIN
+-- as place.lua decides (over the id under the cursor, else after the WORD
+-- under it) and leaves the cursor on its last byte.
+local function insert_inline(win, text, id, url)
+  win = target_window(win, text)
+  if not win then
+    return
   end
+  local buf = vim.api.nvim_win_get_buf(win)
+  local row = vim.api.nvim_win_get_cursor(win)[1]
+  local line = vim.api.nvim_buf_get_lines(buf, row - 1, row, false)[1] or ''
+  local from, to, put = place.inline(line, vim.api.nvim_win_get_cursor(win)[2], text, id, url)
+  vim.api.nvim_buf_set_text(buf, row - 1, from, row - 1, to, { put })
+  vim.api.nvim_set_current_win(win)
+  local last = from + #put - #put:match('%s*$') - 1
+  vim.api.nvim_win_set_cursor(win, { row, math.max(last, 0) })
+end
+
+-- Puts the lines LINES (a BibTeX entry) into window WIN below the cursor
+-- line: a block of lines never splits a line of text.
+local function insert_lines(win, lines)
+  win = target_window(win, table.concat(lines, '\n'))
+  if not win then
+    return
+  end
+  local row = vim.api.nvim_win_get_cursor(win)[1]
+  vim.api.nvim_buf_set_lines(vim.api.nvim_win_get_buf(win), row, row, false, lines)
   vim.api.nvim_set_current_win(win)
 end
 
@@ -123,13 +146,14 @@ local function cite(hit, origin, style)
       end
       title, url = val(entry.title) or hit.id, val(entry.url) or ''
     end
-    return insert(origin, { '[' .. title:gsub('[%[%]]', '') .. '](' .. url .. ')' })
+    local link = '[' .. title:gsub('[%[%]]', '') .. '](' .. url .. ')'
+    return insert_inline(origin, link, hit.id, url)
   end
   local res, why = rpc.request('cite', { id = hit.id, style = 'bibtex' })
   if not res then
     return fail(why)
   end
-  insert(origin, vim.split(res.text:gsub('\n$', ''), '\n', { plain = true }))
+  insert_lines(origin, vim.split(res.text:gsub('\n$', ''), '\n', { plain = true }))
 end
 
 local show_related
@@ -187,12 +211,20 @@ end
 
 -- The arXiv id (or arxiv.org URL) in the WORD under the cursor, or nil.
 function M.id_under_cursor()
-  local word = vim.fn.expand('<cWORD>')
-  local id = word:match('(%d%d%d%d%.%d%d%d%d%d?)') or word:match('([%a%-]+/%d%d%d%d%d%d%d)')
-  return id
+  return (place.find_id(vim.fn.expand('<cWORD>')))
 end
 
--- The text of the last visual selection in the current buffer.
+-- The last byte of the character that starts at byte I of S: a charwise
+-- selection ends on a whole character, however many bytes it takes.
+local function char_end(s, i)
+  while i < #s and s:byte(i + 1) >= 0x80 and s:byte(i + 1) < 0xC0 do
+    i = i + 1
+  end
+  return i
+end
+
+-- The text of the last visual selection in the current buffer, as it was
+-- selected: characterwise, linewise or blockwise (byte columns).
 local function selection_text()
   local s, e = vim.fn.getpos("'<"), vim.fn.getpos("'>")
   local mode = vim.fn.visualmode()
@@ -201,14 +233,32 @@ local function selection_text()
     return ''
   end
   if mode == 'v' then
-    lines[#lines] = lines[#lines]:sub(1, e[3])
+    lines[#lines] = lines[#lines]:sub(1, char_end(lines[#lines], e[3]))
     lines[1] = lines[1]:sub(s[3])
+  elseif mode == '\22' then
+    local first, last = math.min(s[3], e[3]), math.max(s[3], e[3])
+    for i, l in ipairs(lines) do
+      lines[i] = l:sub(first, char_end(l, last))
+    end
   end
   return table.concat(lines, '\n')
 end
 
--- :AwRelated [id or text]; with a range, the visual selection as text; with
--- neither, the arXiv id under the cursor (or the hit under it in results).
+-- The text of the range of a command (OPTS of a user command with range):
+-- the last visual selection when the range is its lines (:'<,'>AwRelated,
+-- which keeps a characterwise selection's partial lines), else the whole
+-- lines LINE1 to LINE2 (:3,5AwRelated, :%AwRelated).
+local function range_text(opts)
+  local s, e = vim.fn.getpos("'<"), vim.fn.getpos("'>")
+  if s[2] > 0 and s[2] == opts.line1 and e[2] == opts.line2 then
+    return selection_text()
+  end
+  return table.concat(vim.api.nvim_buf_get_lines(0, opts.line1 - 1, opts.line2, false), '\n')
+end
+
+-- :AwRelated [id or text]; with a range, its lines or the visual selection
+-- as text; with neither, the arXiv id under the cursor (or the hit under
+-- it in results).
 function M.related(opts)
   local origin = origin_window()
   local arg = opts and opts.args or ''
@@ -220,9 +270,10 @@ function M.related(opts)
     return show_related({ text = arg }, origin)
   end
   if opts and opts.range and opts.range > 0 then
-    local text = selection_text()
+    local text = range_text(opts)
     if text:match('^%s*$') then
-      return fail('awsearch: the selection is empty')
+      return fail('awsearch: the range is empty (no text on lines ' .. opts.line1 ..
+        '-' .. opts.line2 .. ')')
     end
     return show_related({ text = text }, origin)
   end
@@ -238,8 +289,8 @@ function M.related(opts)
 end
 
 -- :AwCite [bibtex|markdown]: the hit under the cursor in the results (into
--- the window the search came from), else the arXiv id under the cursor
--- (below the cursor line).
+-- the window the search came from), else the arXiv id under the cursor;
+-- where the text goes is insert_inline's and insert_lines's business.
 function M.cite(opts)
   local style = opts and opts.args ~= '' and opts.args or 'bibtex'
   if style ~= 'bibtex' and style ~= 'markdown' then
@@ -256,7 +307,20 @@ function M.cite(opts)
   return cite({ id = id }, vim.api.nvim_get_current_win(), style)
 end
 
--- 'completefunc' for titles (through the AwsearchComplete wrapper).
+-- Whether COMPLETION, offered for the typed text BASE of several words, is
+-- the daemon's completion of BASE's last word (BASE's earlier words in
+-- lower case, then one title word) rather than a title: "scaling la" gives
+-- "scaling lazerowitz", a pair of words found in no title together.
+local function word_pair(completion, base)
+  local head = base:match('^(.*%s)') or ''
+  local rest = completion:sub(#head + 1)
+  return completion:sub(1, #head) == vim.fn.tolower(head) and not rest:find('%s')
+end
+
+-- 'completefunc' for titles (through the AwsearchComplete wrapper).  The
+-- word before the cursor completes to titles that start with it and to
+-- title words; a BASE of several words (which a completion plugin may
+-- pass) completes to whole titles that start with it only.
 function M.complete(findstart, base)
   if findstart == 1 then
     local line = vim.api.nvim_get_current_line():sub(1, vim.api.nvim_win_get_cursor(0)[2])
@@ -267,9 +331,12 @@ function M.complete(findstart, base)
     fail(why)
     return {}
   end
+  local several = base:match('%S%s') ~= nil
   local items = {}
   for _, c in ipairs(res.completions) do
-    table.insert(items, { word = c, menu = '[awsearch]' })
+    if not (several and word_pair(c, base)) then
+      table.insert(items, { word = c, menu = '[awsearch]' })
+    end
   end
   return items
 end
