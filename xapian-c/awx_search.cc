@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "awx_internal.h"
 
@@ -48,6 +49,54 @@ bool id_query(const Xapian::Database &db, const char *q, std::string *id)
         }
     }
     return false;
+}
+
+/* When Q is nothing but a few plain words (no quotes, fields,
+ * operators, wildcards or signs), the phrase of those words in titles,
+ * to add weight to the entries whose title holds the query as typed: a
+ * user who types a title means that paper, while BM25 alone put a paper
+ * with an abstract full of "instruction tuning" above the one titled
+ * "Visual Instruction Tuning".  An empty query otherwise. */
+/* The title phrase's weight against the words' own.  Typing a title of
+ * the bundled and sibling lists (188 titles of plain words) found that
+ * entry first 142 times without the phrase, 184 at 1, 186 at 2; the two
+ * left are repositories named like the paper. */
+const double title_phrase_weight = 2.0;
+
+Xapian::Query title_phrase(const char *q)
+{
+    std::vector<Xapian::Query> terms;
+    const char *p = q;
+    while (*p) {
+        while (std::isspace(static_cast<unsigned char>(*p)))
+            p++;
+        const char *b = p;
+        while (*p && !std::isspace(static_cast<unsigned char>(*p))) {
+            unsigned char c = static_cast<unsigned char>(*p);
+            if (!(std::isalnum(c) || c == '-' || c >= 0x80))
+                return Xapian::Query();
+            p++;
+        }
+        if (p == b)
+            break;
+        std::string word(b, static_cast<size_t>(p - b));
+        if (word[0] == '-' || aws__is_operator(word))
+            return Xapian::Query();
+        /* The indexer splits "Fine-Tuning" into two words. */
+        size_t from = 0;
+        while (from <= word.size()) {
+            size_t to = word.find('-', from);
+            if (to == std::string::npos)
+                to = word.size();
+            if (to > from)
+                terms.emplace_back(aws__prefix(AWS__F_TITLE) +
+                                   Xapian::Unicode::tolower(word.substr(from, to - from)));
+            from = to + 1;
+        }
+    }
+    if (terms.size() < 2 || terms.size() > 12)
+        return Xapian::Query();
+    return Xapian::Query(Xapian::Query::OP_PHRASE, terms.begin(), terms.end(), terms.size());
 }
 
 /* Q with every word that is an arXiv id or URL (outside quotes) written as
@@ -111,6 +160,11 @@ extern "C" awx_status_t awx_db_search(awx_db_t *db, const awx_query_t *query,
             aws__queryparser_setup(qp, x, &problem);
             std::string text = query->q ? ids_as_filters(query->q) : "";
             q = aws__synonyms_parse(x, qp, problem, query->q ? text.c_str() : nullptr);
+            Xapian::Query phrase = query->q ? title_phrase(query->q) : Xapian::Query();
+            if (!phrase.empty())
+                q = Xapian::Query(Xapian::Query::OP_AND_MAYBE, q,
+                                  Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, phrase,
+                                                title_phrase_weight));
             /* The query as typed: the corrector leaves ids alone, and the
              * text above has them rewritten as id: filters. */
             corrected = query->q ? aws__spelling_correct(x, query->q) : "";

@@ -106,6 +106,17 @@ def test_capitalised_words_are_stemmed_too(f):
              "NOT between capitalised words")
 
 
+def test_a_typed_title_finds_its_paper_first(f):
+    # A user who types a title means that paper; the title's words in
+    # order weigh more than the same words scattered through an abstract.
+    for title, want in (("Scaling Sparse Fine-Tuning to Large Language Models", "2401.16405"),
+                        ("scaling laws for fine-grained mixture of experts", "2402.07871"),
+                        ("Mixtral of Experts", MIXTRAL)):
+        check_eq(ids(search(f, title, limit=1)), [want], title)
+    # Not with syntax: a quoted or fielded query is the user's own.
+    check(search(f, "title:mixtral of experts", limit=1)["hits"], "a fielded query")
+
+
 def test_total_is_exact(f):
     # The count is exact (up to a thousand matches, every list here): the
     # same as the hits of a page big enough for all, and with limit 0 too.
