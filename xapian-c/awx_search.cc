@@ -51,12 +51,6 @@ bool id_query(const Xapian::Database &db, const char *q, std::string *id)
     return false;
 }
 
-/* When Q is nothing but a few plain words (no quotes, fields,
- * operators, wildcards or signs), the phrase of those words in titles,
- * to add weight to the entries whose title holds the query as typed: a
- * user who types a title means that paper, while BM25 alone put a paper
- * with an abstract full of "instruction tuning" above the one titled
- * "Visual Instruction Tuning".  An empty query otherwise. */
 /* The title phrase's weight against the words' own.  Typing a title of
  * the bundled and sibling lists (188 titles of plain words) found that
  * entry first 142 times without the phrase, 184 at 1, 186 at 2; the two
@@ -70,6 +64,12 @@ const double title_phrase_weight = 2.0;
  * out. */
 const Xapian::doccount title_phrase_max_entries = 20000;
 
+/* When Q is nothing but a few plain words (no quotes, fields,
+ * operators, wildcards or signs), the phrase of those words in titles,
+ * to add weight to the entries whose title holds the query as typed: a
+ * user who types a title means that paper, while BM25 alone put a paper
+ * with an abstract full of "instruction tuning" above the one titled
+ * "Visual Instruction Tuning".  An empty query otherwise. */
 Xapian::Query title_phrase(const Xapian::Database &x, const char *q)
 {
     if (x.get_doccount() > title_phrase_max_entries)
@@ -198,7 +198,7 @@ extern "C" awx_status_t awx_db_search(awx_db_t *db, const awx_query_t *query,
         /* Xapian counts exactly the matches it visits and estimates the
          * rest, and with nothing asked it may visit none ("year:2024" with
          * no limit counted 0).  It visits at least check_at_least: so the
-         * count is exact up to EXACT_UP_TO matches, the cost of which is
+         * count is exact up to exact_up_to matches, the cost of which is
          * small next to a search, and always exact when only a count is
          * asked for (limit 0) or facets need every match anyway. */
         const Xapian::doccount exact_up_to = 1000;
