@@ -302,7 +302,12 @@ bool aws__is_stopword(const std::string &word)
 
 Xapian::Stem aws__stemmer()
 {
-    return Xapian::Stem("english");
+    /* Built once a thread (the spelling corrector and the synonym keys ask
+     * for one per query word); a copy shares it, and like the stopper it
+     * never leaves the thread, as Xapian's reference counts are not
+     * atomic. */
+    static thread_local const Xapian::Stem stem("english");
+    return stem;
 }
 
 void aws__termgen_setup(Xapian::TermGenerator &tg)

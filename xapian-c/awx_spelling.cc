@@ -295,15 +295,14 @@ class corrector {
      * field has it and the spelling data has a word near it. */
     void correct(size_t b, size_t e, const std::string &word)
     {
-        if (aws__is_operator(word))
-            return;
         std::string lower = Xapian::Unicode::tolower(word);
         size_t letters = 0;
         if (!word_shape(lower, &letters) || known(db_, stem_, lower))
             return;
         unsigned max_edits = letters >= two_edit_letters ? 2 : 1;
         std::string better = db_.get_spelling_suggestion(lower, max_edits);
-        /* The spelling data keeps the words of deleted documents: a word
+        /* A database indexed before deleted documents' words left the
+         * spelling data (aws__spelling_forget) may still hold them: a word
          * is suggested only while some document still has it.  A common
          * word ("teh" -> "the") would be dropped from the query anyway. */
         if (better.empty() || better == lower || !word_shape(better) ||
