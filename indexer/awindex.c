@@ -212,6 +212,11 @@ static int parse_args(int argc, char **argv, options_t *o)
             oom |= replace_opt(&o->arxiv_url, optarg);
             break;
         case OPT_ABSTRACTS:
+            /* Standard input can be read once. */
+            if (strcmp(optarg, "-") == 0)
+                for (size_t i = 0; i < o->abstracts.n; i++)
+                    if (strcmp(o->abstracts.v[i], "-") == 0)
+                        return usage_error("%s", "--abstracts - is given twice");
             oom |= aws_strv_push(&o->abstracts, optarg, strlen(optarg));
             break;
         case OPT_CACHE:
@@ -413,13 +418,13 @@ static int load_abstracts(const options_t *o, aws_list_t *list, aws_report_t *re
             int err = errno; /* the progress line's write may change errno */
             aws_progress_finish(progress);
             fprintf(stderr, "awindex: cannot read %s: %s\n",
-                    strcmp(path, "-") == 0 ? "standard input" : path, strerror(err));
+                    strcmp(path, "-") == 0 ? AWS_STDIN_NAME : path, strerror(err));
             return EXIT_INPUT;
         }
         if (rc == -3) {
             aws_progress_finish(progress);
             fprintf(stderr, "awindex: %s: %s\n",
-                    strcmp(path, "-") == 0 ? "standard input" : path, why);
+                    strcmp(path, "-") == 0 ? AWS_STDIN_NAME : path, why);
             return EXIT_INPUT;
         }
         if (rc == META_STOPPED)

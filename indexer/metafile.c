@@ -30,7 +30,7 @@
 #define GZ_BUFFER (128 * 1024)
 
 typedef struct walk {
-    const char *name;                  /* PATH, or "<stdin>" for "-" */
+    const char *name;                  /* PATH, or AWS_STDIN_NAME for "-" */
     aws_paper_meta_fn fn;
     aws_paper_meta_problem_fn problem;
     void *ctx;
@@ -174,7 +174,7 @@ int aws_paper_meta_load(const char *path, aws_paper_meta_fn fn,
                         size_t whylen)
 {
     bool is_stdin = strcmp(path, "-") == 0;
-    walk_t w = {is_stdin ? "<stdin>" : path, fn, problem, ctx, 0};
+    walk_t w = {is_stdin ? AWS_STDIN_NAME : path, fn, problem, ctx, 0};
     gzFile gz;
     int rc;
 

@@ -38,9 +38,12 @@ int aws_entry_apply_meta(aws_entry_t *e, const aws_paper_meta_t *m);
 int aws_paper_meta_from_json(const char *line, size_t len, aws_paper_meta_t *out,
                              char *errbuf, size_t errlen);
 
+/* What "-" is called in messages, by the reader and by awindex. */
+#define AWS_STDIN_NAME "standard input"
+
 /* Reads the JSON-lines file PATH (one object per line, as
  * aws_paper_meta_from_json takes them; blank lines are skipped; gzip'd or
- * plain, "-" for standard input, named "<stdin>" in problems) and calls
+ * plain, "-" for standard input, named AWS_STDIN_NAME in problems) and calls
  * FN(META, CTX) for every good record; META lives only during the call.  A
  * malformed record is skipped and PROBLEM(MESSAGE, CTX) is called with
  * "PATH:LINE: why".  A non-zero return from FN (make it positive, to tell

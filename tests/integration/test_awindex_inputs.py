@@ -176,6 +176,21 @@ def test_gzip_and_stdin_abstracts(tmp):
         a = json.loads(p.stdout)["abstracts"]
         check(a["from_files"] == want, "--abstracts - (%s): %r" % (name, a))
 
+    # Standard input has one name in every message, and can be read once.
+    p = subprocess.run([AWINDEX, "--fetch", "never", "--json", "--db",
+                        os.path.join(tmp, "stdin-bad"), "--abstracts", "-", BUNDLED],
+                       input=b'{"id": "2401.04088"\n', env=env_for(tmp),
+                       capture_output=True, timeout=300)
+    problems = json.loads(p.stdout)["problems"]
+    check(p.returncode == 0 and any(m.startswith("standard input:1: ") for m in problems),
+          "a bad line on standard input: %r" % problems)
+    p = subprocess.run([AWINDEX, "--db", os.path.join(tmp, "stdin-twice"),
+                        "--abstracts", "-", "--abstracts", "-", BUNDLED],
+                       stdin=subprocess.DEVNULL, env=env_for(tmp), capture_output=True,
+                       timeout=60)
+    check(p.returncode == 2 and b"--abstracts - is given twice" in p.stderr,
+          "--abstracts - twice: %d %r" % (p.returncode, p.stderr))
+
 
 def test_bad_abstracts_files(tmp):
     db = os.path.join(tmp, "badabs")
