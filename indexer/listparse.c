@@ -358,14 +358,32 @@ static int set_heading(char **dst, const aws__line_t *l, int level)
     return 0;
 }
 
-/* Removes the HTML comments ("<!-- ... -->") from the N lines of one item
- * in place: Markdown renders them as nothing, so they are not part of a
- * title or a description (lists scraped from web pages carry empty ones
- * like "Guide<!-- -->").  A comment may span lines; one still open at the
- * end of the item runs to its end, so that a stray "<!--" costs at most
- * the rest of its own item. */
-static void strip_comments(aws__line_t *v, size_t n)
+/* Where the last "-->" of the N lines V ends: line *LINE, byte *END;
+ * *LINE is N when there is none. */
+static void last_close(const aws__line_t *v, size_t n, size_t *line, size_t *end)
 {
+    *line = n;
+    *end = 0;
+    for (size_t i = n; i-- > 0 && *line == n;) {
+        for (const char *p = v[i].text; (p = strstr(p, "-->")) != NULL; p += 3) {
+            *line = i;
+            *end = (size_t)(p - v[i].text) + 3;
+        }
+    }
+}
+
+/* Removes the HTML comments ("<!-- ... -->") from the N lines V of a
+ * list, in place, before anything else reads them: Markdown renders them
+ * as nothing, so they are neither items ("<!--" and "-->" around a
+ * commented-out item) nor part of a heading ("## Papers <!-- omit in toc
+ * -->") or a title (lists scraped from web pages carry empty ones like
+ * "Guide<!-- -->").  A comment may span lines.  A "<!--" that no "-->"
+ * follows is left as text and reported, rather than taking the rest of
+ * the list with it.  Lines keep their numbers; emptied ones stay, empty. */
+static int strip_comments(aws_list_t *list, const char *name, aws__line_t *v, size_t n)
+{
+    size_t close_line, close_end;
+    last_close(v, n, &close_line, &close_end);
     bool open = false;
     for (size_t i = 0; i < n; i++) {
         char *s = v[i].text;
@@ -380,8 +398,21 @@ static void strip_comments(aws__line_t *v, size_t n)
                     open = false;
                 }
             } else if (len - p >= 4 && memcmp(s + p, "<!--", 4) == 0) {
-                open = true;
-                p += 4;
+                /* Closed when a "-->" ends after this "<!--" does. */
+                if (close_line < n && (i < close_line || p + 4 < close_end - 2)) {
+                    open = true;
+                    p += 4;
+                } else {
+                    if (aws__list_problem(list, name, v[i].lineno, 0,
+                                          "an HTML comment opened here is never closed; "
+                                          "kept as text") != 0)
+                        return -1;
+                    /* Every later "<!--" is unclosed too: keep the rest. */
+                    close_line = n;
+                    memmove(s + k, s + p, len - p);
+                    k += len - p;
+                    p = len;
+                }
             } else {
                 s[k++] = s[p++];
             }
@@ -394,6 +425,7 @@ static void strip_comments(aws__line_t *v, size_t n)
         s[k] = '\0';
         v[i].len = k;
     }
+    return 0;
 }
 
 static int parse_lines(aws_list_t *list, const char *name, lines_t *ls)
@@ -437,7 +469,6 @@ static int parse_lines(aws_list_t *list, const char *name, lines_t *ls)
                 break;
             }
             e->citations = -1;
-            strip_comments(ls->v + i, j - i);
             rc = aws__list_item_parse(&ctx, ls->v + i, j - i, e);
             if (rc == 0) {
                 rc = add_entry(list, e);
@@ -467,6 +498,8 @@ int aws_list_parse(aws_list_t *list, const char *name, const char *text, size_t 
     size_t bom = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     lines_t ls = {NULL, 0, 0, NULL, 0, 0};
     int rc = split_lines(list, name, text + bom, len - bom, bom, &ls);
+    if (rc == 0)
+        rc = strip_comments(list, name, ls.v, ls.n);
     if (rc == 0)
         rc = parse_lines(list, name, &ls);
     free(ls.v);

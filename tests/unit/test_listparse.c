@@ -252,29 +252,42 @@ static void test_html_comments(void **state)
 {
     (void)state;
     aws_list_t l;
-    parse(&l, "## Other\n"
+    parse(&l, "## Other <!-- omit in toc -->\n"
               "- [Retrieval Augmented Generation (RAG) for LLMs | Prompt Engineering Guide<!-- -->]"
               "(https://www.promptingguide.ai/research/rag)\n"
               "- [A<!-- one -->B <!--two-->](https://a.example/) <!-- trailing -->\n"
               "- [**Tool**](https://example.com/tool) - a tool <!-- spans\n"
               "  two lines --> that works\n"
+              "<!--\n"
+              "- [Dead](https://dead.example/)\n"
+              "-->\n"
               "- [Open](https://b.example/) <!-- never closed\n"
               "  still inside\n"
               "- [Next](https://c.example/)\n");
+    /* The commented-out item is no item at all. */
     assert_int_equal(l.n_items, 5);
     assert_int_equal(l.n_entries, 5);
-    assert_string_equal(must_find(&l, "https://www.promptingguide.ai/research/rag")->title,
+    assert_null(aws_list_find(&l, "https://dead.example/"));
+    const aws_entry_t *e = must_find(&l, "https://www.promptingguide.ai/research/rag");
+    assert_string_equal(e->title,
                         "Retrieval Augmented Generation (RAG) for LLMs | Prompt Engineering Guide");
+    /* Nor is a comment part of a heading. */
+    assert_string_equal(e->sections.v[0], "Other");
     assert_string_equal(must_find(&l, "https://a.example/")->title, "AB");
-    const aws_entry_t *e = must_find(&l, "https://example.com/tool");
+    e = must_find(&l, "https://example.com/tool");
     assert_string_equal(e->title, "Tool");
     assert_non_null(e->abstract);
     assert_null(strstr(e->abstract, "<!--"));
     assert_null(strstr(e->abstract, "spans"));
+    /* A "<!--" that nothing closes would swallow the rest of the list: it
+     * is kept as text and reported with its line. */
     assert_string_equal(must_find(&l, "https://b.example/")->title, "Open");
     assert_string_equal(must_find(&l, "https://c.example/")->title, "Next");
+    size_t unclosed = 0;
     for (size_t i = 0; i < l.n_problems; i++)
-        assert_null(strstr(l.problems[i].message, "<!--"));
+        if (strstr(l.problems[i].message, "t.md:9: an HTML comment opened here is never closed"))
+            unclosed++;
+    assert_int_equal(unclosed, 1);
     assert_accounted(&l);
     aws_list_free(&l);
 }
